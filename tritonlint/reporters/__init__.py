@@ -1,0 +1,57 @@
+"""One module per output format, all rendering the same diagnostic model."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic, FileResult
+
+
+@dataclass
+class Report:
+    """Everything a reporter may show about a run."""
+
+    results: list[FileResult]
+    fix_mode: bool = False
+    unsafe_fixes: bool = False
+    show_fixes: bool = True
+    statistics: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        out = [d for r in self.results for d in r.diagnostics if not d.suppressed]
+        return sorted(out, key=Diagnostic.sort_key)
+
+    @property
+    def suppressed(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.diagnostics if d.suppressed]
+
+    @property
+    def errors(self):
+        return [r.error for r in self.results if r.error is not None]
+
+    @property
+    def fixed(self) -> int:
+        return sum(r.fixed for r in self.results)
+
+    @property
+    def fix_failures(self) -> list[FileResult]:
+        return [r for r in self.results if r.fix_failure]
+
+
+def render(fmt: str, report: Report, color: bool | None = None) -> str:
+    if fmt == "json":
+        from .json import render as r
+    elif fmt == "text":
+        from .text import render as r
+
+        return r(report, color=color)
+    else:
+        import importlib
+
+        try:
+            mod = importlib.import_module(f"{__name__}.{fmt}")
+        except ModuleNotFoundError as e:
+            raise ValueError(f"unknown output format `{fmt}`") from e
+        r = mod.render
+    return r(report)

@@ -1,0 +1,63 @@
+"""What a rule is: code, name, docs, embedded examples, check and fix.
+
+A rule never walks the syntax tree itself: the analysis has already done that
+once for every rule and left :class:`~tritonlint.facts.Facts`. A rule picks the
+facts it owns and turns them into :class:`Finding` s, anchored on syntax nodes;
+the engine turns nodes into line/column positions only for what is reported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Iterable
+
+import libcst as cst
+
+from tritonlint.diagnostics import Applicability
+from tritonlint.facts import Facts
+from tritonlint.findings import Finding, NodeEdit, NodeFix
+from tritonlint.kernels import JitFunction, ModuleKernels
+
+DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix safety")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An embedded example that must produce ``count`` findings of the rule.
+
+    ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` when the
+    rule's fix is unsafe); None when the rule offers no applicable fix.
+    """
+
+    code: str
+    fixed: str | None = None
+    count: int = 1
+
+
+@dataclass
+class RuleContext:
+    module: cst.Module
+    kernels: ModuleKernels
+    facts: Facts
+    target: tuple[int, int]
+    reported_risks: set[int] = field(default_factory=set)  # risks some rule reported
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    docs: ClassVar[str]
+    fix_applicability: ClassVar[Applicability | None] = None
+    default_enabled: ClassVar[bool] = True
+    VALID: ClassVar[list[str]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    #: Rules run in this order; rules that consume what others report run later.
+    order: ClassVar[int] = 0
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def url(cls) -> str:
+        return f"https://github.com/tritonlint/tritonlint/blob/main/rules/{cls.__module__.rsplit('.', 1)[-1]}.py"

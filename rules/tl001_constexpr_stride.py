@@ -1,0 +1,159 @@
+"""TL001 constexpr-stride: a stride declared `tl.constexpr` scales a runtime index into an address."""
+from __future__ import annotations
+
+import libcst as cst
+
+from tritonlint import explain
+from tritonlint.diagnostics import Applicability
+from tritonlint.facts import Risk
+from tritonlint.widen import int64
+
+from . import _products
+from .base import Invalid, NodeEdit, NodeFix, Rule, RuleContext
+
+
+class ConstexprStride(Rule):
+    code = "TL001"
+    name = "constexpr-stride"
+    summary = "A stride declared tl.constexpr multiplies a runtime index in int32"
+    fix_applicability = Applicability.SAFE
+    docs = """
+## What it does
+Finds a stride or size declared `tl.constexpr` (a parameter, or `X: tl.constexpr = ...`
+in the body) that multiplies a runtime index (program id, loop index, token or
+sequence index, loaded index) into a pointer offset.
+
+## Why is this bad
+A constexpr is a Python int: since Triton 3.2 it never widens the tensor it meets, so
+`seq_start * stride_x_token` is computed in int32 however large the stride is, and
+wraps once the offset reaches 2**31 elements (vLLM's causal_conv1d kernels crashed
+this way on Mamba/Jamba prompts of a million tokens). Declaring a stride constexpr
+also recompiles the kernel for every new shape.
+
+## Example
+```python
+@triton.jit
+def conv(x_ptr, query_start_loc, stride_x_token: tl.constexpr, BLOCK: tl.constexpr):
+    start = tl.load(query_start_loc + tl.program_id(0))
+    x = tl.load(x_ptr + start * stride_x_token + tl.arange(0, BLOCK))
+```
+
+## Use instead
+```python
+@triton.jit
+def conv(x_ptr, query_start_loc, stride_x_token: tl.int64, BLOCK: tl.constexpr):
+    ...
+```
+
+## Fix safety
+Safe. When the parameter is used only as the stride of flagged products, the fix
+annotates it `tl.int64` (Triton 3.0+ then passes it as a 64-bit argument whatever its
+value). When it is also needed as a compile-time value (shapes, `tl.arange`,
+`tl.static_range`, other constexpr arithmetic, a default value), the parameter is
+left alone and the runtime index is widened before the multiply instead.
+"""
+
+    VALID = [
+        """
+import triton
+import triton.language as tl
+
+@triton.jit
+def conv(x_ptr, query_start_loc, stride_x_token: tl.int64, BLOCK: tl.constexpr):
+    start = tl.load(query_start_loc + tl.program_id(0))
+    x = tl.load(x_ptr + start * stride_x_token + tl.arange(0, BLOCK))
+""",
+        """
+import triton
+import triton.language as tl
+
+@triton.jit
+def blocks(x_ptr, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(x_ptr + offs, 0.0)
+""",
+    ]
+    INVALID = [
+        Invalid(
+            """
+import triton
+import triton.language as tl
+
+@triton.jit
+def conv(x_ptr, query_start_loc, stride_x_token: tl.constexpr, BLOCK: tl.constexpr):
+    start = tl.load(query_start_loc + tl.program_id(0))
+    x = tl.load(x_ptr + start * stride_x_token + tl.arange(0, BLOCK))
+""",
+            fixed="""
+import triton
+import triton.language as tl
+
+@triton.jit
+def conv(x_ptr, query_start_loc, stride_x_token: tl.int64, BLOCK: tl.constexpr):
+    start = tl.load(query_start_loc + tl.program_id(0))
+    x = tl.load(x_ptr + start * stride_x_token + tl.arange(0, BLOCK))
+""",
+        ),
+        Invalid(
+            """
+import triton
+import triton.language as tl
+
+@triton.jit
+def rows(x_ptr, D: tl.constexpr):
+    ROW: tl.constexpr = D * 4
+    pid = tl.program_id(0)
+    tl.store(x_ptr + pid * ROW + tl.arange(0, D), 0.0)
+""",
+            fixed="""
+import triton
+import triton.language as tl
+
+@triton.jit
+def rows(x_ptr, D: tl.constexpr):
+    ROW: tl.constexpr = D * 4
+    pid = tl.program_id(0)
+    tl.store(x_ptr + pid.to(tl.int64) * ROW + tl.arange(0, D), 0.0)
+""",
+        ),
+    ]
+
+    def check(self, ctx: RuleContext):
+        risks = list(_products.reported_products(ctx, self.code))
+        for risk in risks:
+            fix = _retype_fix(ctx, risk, risks) or _products.widen_index_fix(ctx, risk)
+            what = explain.describe(risk.stride) + ", and a constexpr never widens an int32 tensor"
+            yield _products.finding(ctx, risk, self.code, what, fix)
+
+
+def _retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk]) -> NodeFix | None:
+    """Annotate the constexpr parameter ``tl.int64`` when every use of it is the
+    stride of a flagged product (so nothing needs it at compile time)."""
+    st = risk.stride
+    if st is None or not isinstance(st.node, cst.Name):
+        return None
+    name = st.node.value
+    param = ctx.facts.params.get((risk.function.name, name))
+    if param is None or param.default is not None or param.annotation is None:
+        return None
+    stride_nodes = {id(r.stride.node) for r in risks if r.stride is not None and r.function is risk.function}
+    uses = _name_uses(risk.function.node.body, name)
+    if not uses or any(id(n) not in stride_nodes for n in uses):
+        return None
+    edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
+    return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))
+
+
+def _name_uses(body: cst.CSTNode, name: str) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                found.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False  # a nested def has its own scope
+
+    body.visit(V())
+    return found

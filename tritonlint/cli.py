@@ -1,0 +1,192 @@
+"""Command line: turns flags into settings, calls the engine, renders, picks the
+exit code. 0: no findings (or all fixed); 1: findings remain; 2: usage,
+configuration or internal error, or a file that could not be read or parsed."""
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import FileResult
+from .engine import check_paths, missing_paths, rule_defaults
+from .reporters import Report, render
+from .settings import ConfigError, Resolver, check_target, expand
+
+SUBCOMMANDS = ("check", "rule", "review")
+FORMATS = ("text", "json", "github", "sarif", "markdown")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tritonlint", description="Find and fix int32 overflow in Triton kernel pointer arithmetic.")
+    parser.add_argument("--version", action="version", version=f"tritonlint {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="lint files and directories (the default command)")
+    add_check_arguments(check)
+    return parser
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    p.add_argument("--select", help="comma-separated codes or prefixes to enable (ALL for every rule)")
+    p.add_argument("--extend-select", help="codes or prefixes to enable in addition")
+    p.add_argument("--ignore", help="codes or prefixes to disable")
+    p.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
+    p.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    p.add_argument("--config", type=Path, help="configuration file (instead of the nearest pyproject.toml)")
+    p.add_argument("--target-version", help="oldest Triton version the kernels must be correct on (default 3.0)")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes")
+    p.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix) or show them")
+    p.add_argument("--diff", action="store_true", help="print the diff --fix would make; write nothing")
+    p.add_argument("--fix-only", action="store_true", help="apply fixes, do not report what remains")
+    p.add_argument("--force-exclude", action="store_true", help="apply excludes to files named explicitly too")
+    p.add_argument("--statistics", action="store_true", help="print counts by rule")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def overrides_from(args) -> dict:
+    out: dict = {}
+    codes = rule_defaults()
+    if args.select:
+        out["select"] = tuple(_split(args.select))
+        expand(out["select"], codes, "--select")
+    if args.extend_select:
+        out["extend_select"] = tuple(_split(args.extend_select))
+        expand(out["extend_select"], codes, "--extend-select")
+    if args.ignore:
+        out["ignore"] = tuple(_split(args.ignore))
+        expand(out["ignore"], codes, "--ignore")
+    if args.target_version:
+        out["target_version"] = check_target(args.target_version, "--target-version")
+    if getattr(args, "force_exclude", False):
+        out["force_exclude"] = True
+    return out
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in (x.strip() for x in value.split(",")) if v]
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file is not None:
+        output_file.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _color(args) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or args.output_file is not None:
+        return False
+    return sys.stdout.isatty()
+
+
+def run_check(args) -> int:
+    paths = args.paths or [Path(".")]
+    missing = missing_paths(paths)
+    if missing:
+        for p in missing:
+            print(f"tritonlint: error: {p}: no such file or directory", file=sys.stderr)
+        return 2
+    try:
+        resolver = Resolver(overrides_from(args), args.config)
+        if args.fix or args.diff or args.fix_only:
+            results, diffs = _fix(paths, resolver, args)
+        else:
+            results, diffs = check_paths(paths, resolver), []
+    except ConfigError as e:
+        print(f"tritonlint: error: {e}", file=sys.stderr)
+        return 2
+    report = Report(results, fix_mode=bool(args.fix or args.fix_only), unsafe_fixes=args.unsafe_fixes,
+                    statistics=args.statistics)
+    if args.diff:
+        _emit("".join(diffs), args.output_file)
+        for r in results:
+            if r.fix_failure:
+                print(f"tritonlint: {r.path}: fix rolled back: {r.fix_failure}", file=sys.stderr)
+        if any(r.error for r in results):
+            _print_errors(report)
+            return 2
+        return 1 if diffs else 0
+    if args.fix_only:
+        fixed = report.fixed
+        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+        _print_errors(report)
+        return 2 if report.errors else 0
+    text = render(args.format, report, color=_color(args)) if args.format == "text" else render(args.format, report)
+    if args.statistics and args.format == "text":
+        text += statistics(report)
+    _emit(text, args.output_file)
+    if args.format != "text":
+        _print_errors(report)
+    if report.errors:
+        return 2
+    if report.diagnostics and not args.exit_zero:
+        return 1
+    return 0
+
+
+def _print_errors(report: Report) -> None:
+    for err in report.errors:
+        print(f"{err.path}:{err.line}:{err.column}: E999 {err.message}", file=sys.stderr)
+
+
+def statistics(report: Report) -> str:
+    from collections import Counter
+
+    from .diagnostics import Applicability
+
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
+    from .rules import BY_CODE
+
+    lines = [f"{n:>5}  {code}  {BY_CODE[code].name}  ({fixable[code]} fixable)" for code, n in sorted(counts.items())]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _fix(paths: list[Path], resolver: Resolver, args) -> tuple[list[FileResult], list[str]]:
+    from .discovery import iter_files
+    from .fixer import fix_file
+
+    results, diffs = [], []
+    for f in iter_files(paths, resolver):
+        result, before, after = fix_file(f, resolver.for_path(f), args.unsafe_fixes, write=not args.diff)
+        results.append(result)
+        if args.diff and before != after:
+            diffs.append("".join(difflib.unified_diff(
+                before.splitlines(keepends=True), after.splitlines(keepends=True),
+                fromfile=f"a/{f.as_posix()}", tofile=f"b/{f.as_posix()}")))
+    return results, diffs
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["check", *argv]  # `tritonlint PATH...` means `tritonlint check PATH...`
+    parser = build_parser()
+    try:
+        from . import commands  # rule/review subcommands, when present
+
+        commands.register(parser)
+    except ImportError:
+        commands = None
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if commands is not None:
+            return commands.dispatch(args)
+        parser.print_help()
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    except BrokenPipeError:  # pragma: no cover
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The engine: source text in, diagnostics out. Knows nothing about terminals.
+
+    parse (libcst; the code is never imported or executed)
+      -> kernels (every jit function)
+      -> analysis (one abstract interpretation per kernel, shared by all rules)
+      -> rules -> findings -> positions (only for what is reported)
+      -> suppressions -> diagnostics
+"""
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from . import suppressions
+from .analysis import Analyzer
+from .diagnostics import Diagnostic, Edit, FileResult, Fix, ParseError, Position
+from .discovery import iter_files, might_have_kernels
+from .findings import Finding
+from .kernels import find_kernels
+from .positions import PositionIndex
+from .settings import Resolver, Settings
+
+
+def _rules():
+    from .rules import ALL_RULES  # the catalogue lives in rules/, installed as tritonlint.rules
+
+    return ALL_RULES
+
+
+def rule_defaults() -> dict[str, bool]:
+    return {r.code: r.default_enabled for r in _rules()}
+
+
+@dataclass
+class SourceFile:
+    """Decoded text plus what is needed to write it back byte-for-byte."""
+
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+
+    @classmethod
+    def read(cls, path: Path) -> "SourceFile":
+        raw = path.read_bytes()
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        except SyntaxError:
+            encoding = "utf-8"
+        if encoding == "utf-8-sig":
+            encoding = "utf-8"
+        text = raw[3:].decode(encoding) if bom else raw.decode(encoding)
+        return cls(text, encoding, bom)
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return b"\xef\xbb\xbf" + data if self.bom else data
+
+
+def check_source(text: str, path: str, settings: Settings, codes: frozenset[str] | None = None) -> FileResult:
+    """Lint one file's text. ``codes`` overrides the rules that run."""
+    result = FileResult(path)
+    if not might_have_kernels(text):
+        return result
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as e:
+        result.error = ParseError(path, e.raw_line, e.raw_column + 1, f"cannot parse: {e.message}")
+        return result
+    except (RecursionError, ValueError) as e:  # pragma: no cover - pathological input
+        result.error = ParseError(path, 1, 1, f"cannot parse: {e}")
+        return result
+    kernels = find_kernels(module)
+    result.kernels = len(kernels.kernels)
+    if not kernels.kernels:
+        return result
+    if codes is None:
+        codes = settings.enabled_codes(rule_defaults()) - settings.ignored_for(Path(path), rule_defaults())
+    facts = Analyzer(module, kernels, settings.target).run()
+    from .rules.base import RuleContext
+
+    ctx = RuleContext(module, kernels, facts, settings.target)
+    findings: list[Finding] = []
+    for rule_cls in sorted(_rules(), key=lambda r: r.order):
+        if rule_cls.code in codes:
+            findings.extend(rule_cls().check(ctx))
+    positions = PositionIndex(module, text)
+    sup = suppressions.parse(text)
+    seen: set[tuple] = set()
+    for f in findings:
+        d = _to_diagnostic(f, path, positions, sup)
+        key = (d.code, d.start, d.end)
+        if key not in seen:
+            seen.add(key)
+            result.diagnostics.append(d)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppressions.Suppressions) -> Diagnostic:
+    from .rules import BY_CODE
+
+    start, end = positions.range(f.node, f.function)
+    fix = None
+    if f.fix is not None:
+        edits = []
+        for e in f.fix.edits:
+            s, t = positions.range(e.node, e.function)
+            if e.kind == "before":
+                edits.append(Edit(s, s, e.text))
+            elif e.kind == "after":
+                edits.append(Edit(t, t, e.text))
+            else:
+                edits.append(Edit(s, t, e.text))
+        fix = Fix(f.fix.applicability, f.fix.message, tuple(edits))
+    return Diagnostic(
+        code=f.code,
+        name=BY_CODE[f.code].name,
+        message=f.message,
+        path=path,
+        start=start,
+        end=end,
+        kernel=f.function.name,
+        expression=f.expression,
+        chain=f.chain,
+        threshold=f.threshold,
+        uses=f.uses,
+        fix=fix,
+        noqa_line=start.line,
+        suppressed=sup.silences(f.code, start.line),
+    )
+
+
+def check_file(path: Path, settings: Settings) -> FileResult:
+    try:
+        source = SourceFile.read(path)
+    except (OSError, UnicodeDecodeError, LookupError) as e:
+        r = FileResult(str(path))
+        r.error = ParseError(str(path), 1, 1, f"cannot read: {e}")
+        return r
+    return check_source(source.text, str(path), settings)
+
+
+def check_paths(paths: list[Path], resolver: Resolver) -> list[FileResult]:
+    results = []
+    for f in iter_files(paths, resolver):
+        results.append(check_file(f, resolver.for_path(f)))
+    return results
+
+
+def missing_paths(paths: list[Path]) -> list[Path]:
+    return [p for p in paths if not p.exists()]
+
+
+__all__ = ["check_source", "check_file", "check_paths", "SourceFile", "Position", "rule_defaults"]

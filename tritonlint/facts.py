@@ -1,0 +1,87 @@
+"""What the analysis found, before any rule decides how to report it.
+
+The analysis (``analysis.py``) knows Triton's typing; the rules (``rules/``)
+know how to phrase and fix. These records are the interface between them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .kernels import JitFunction
+from .values import Value
+
+
+@dataclass
+class Operand:
+    node: cst.BaseExpression
+    value: Value
+    code: str  # source text, normalised
+
+
+@dataclass
+class Use:
+    """A place where a risky value becomes (part of) an address."""
+
+    node: cst.CSTNode  # the pointer expression (``h + i_t * stride_h``) or statement
+    function: JitFunction
+    code: str
+
+
+@dataclass
+class Risk:
+    """A 32-bit operation whose result may wrap: a product (index x stride) or an
+    offset accumulated in a loop."""
+
+    id: int
+    kind: str  # "product" | "accumulator"
+    node: cst.CSTNode  # BinaryOperation, or the AugAssign/Assign of an accumulator
+    function: JitFunction
+    code: str
+    result: Value
+    index: Operand | None = None  # the operand to widen (program id, loop index, token index...)
+    stride: Operand | None = None
+    accumulator: str | None = None  # variable name, for accumulators
+    init: cst.CSTNode | None = None  # where the accumulator was initialised
+    init_value: cst.BaseExpression | None = None
+    loop: cst.CSTNode | None = None  # the loop doing the accumulation
+    uses: list[Use] = field(default_factory=list)
+    late_casts: list[int] = field(default_factory=list)  # LateCast ids
+    narrowings: set[int] = field(default_factory=set)  # Narrowing ids feeding it
+
+
+@dataclass
+class LateCast:
+    """``(a * b).to(tl.int64)``: widened after the product was computed in 32 bits."""
+
+    id: int
+    node: cst.Call
+    function: JitFunction
+    code: str
+    operand: cst.BaseExpression  # the expression being widened
+    dtype: str
+    risks: frozenset[int]
+
+
+@dataclass
+class Narrowing:
+    """``x.to(tl.int32)`` / ``tl.cast(x, tl.uint32)`` of a value that was wider (or unknown)."""
+
+    id: int
+    node: cst.Call
+    function: JitFunction
+    code: str
+    dtype: str  # "int32" / "uint32" / ...
+    dtype_node: cst.BaseExpression
+    source: Value
+    feeds: set[int] = field(default_factory=set)  # Risk ids it flows into
+
+
+@dataclass
+class Facts:
+    risks: dict[int, Risk] = field(default_factory=dict)
+    late_casts: dict[int, LateCast] = field(default_factory=dict)
+    narrowings: dict[int, Narrowing] = field(default_factory=dict)
+    #: parameter name -> (function, Param node) for every analysed jit function
+    params: dict[tuple[str, str], cst.Param] = field(default_factory=dict)

@@ -1,0 +1,144 @@
+"""``--fix``: apply fixes, re-parse, re-lint, until nothing changes.
+
+Each round applies the fixes of one priority group only (root causes first: a
+narrowing cast or a parameter annotation fixes every product downstream, so the
+product-level fixes of the same bug are not stacked on top). Edits that overlap
+an edit already taken are left for the next round. A round whose output does not
+parse, or a file that does not settle within ``MAX_ROUNDS``, is rolled back and
+reported; the file on disk is replaced atomically (temp file + rename) and keeps
+its encoding, BOM, line endings and everything the edits did not touch.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from .diagnostics import Applicability, Diagnostic, Edit, FileResult
+from .engine import SourceFile, check_source
+from .positions import line_starts, offset_of
+from .settings import Settings
+
+MAX_ROUNDS = 10
+# Lower runs first. Root-cause fixes before the product-level ones.
+PRIORITY = {"TL004": 0, "TL005": 1, "TL001": 2, "TL006": 3, "TL003": 4, "TL002": 5}
+
+
+@dataclass
+class FixOutcome:
+    text: str  # the fixed text (the original when nothing applied or rolled back)
+    result: FileResult  # findings remaining in ``text``
+    fixed: int  # findings removed
+    failure: str | None = None
+
+
+def applicable(d: Diagnostic, unsafe: bool) -> bool:
+    if d.fix is None or d.suppressed:
+        return False
+    if d.fix.applicability == Applicability.SAFE:
+        return True
+    return unsafe and d.fix.applicability == Applicability.UNSAFE
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    starts = line_starts(text)
+    spans = sorted(((offset_of(starts, e.start), offset_of(starts, e.end), e.content) for e in edits),
+                   key=lambda s: (s[0], s[1]), reverse=True)
+    out = text
+    for s, t, content in spans:
+        out = out[:s] + content + out[t:]
+    return out
+
+
+def _select_round(diags: list[Diagnostic], unsafe: bool) -> list[Edit]:
+    fixable = [d for d in diags if applicable(d, unsafe)]
+    if not fixable:
+        return []
+    best = min(PRIORITY.get(d.code, 9) for d in fixable)
+    taken: list[Edit] = []
+    for d in fixable:
+        if PRIORITY.get(d.code, 9) != best:
+            continue
+        edits = [e for e in d.fix.edits if e not in taken]  # identical edits from several findings: once
+        if any(_overlaps(e, t) for e in edits for t in taken):
+            continue
+        taken.extend(edits)
+    return taken
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    """Ranges that share more than a boundary point (insertions at one point compose)."""
+    if a == b:
+        return False
+    return a.start < b.end and b.start < a.end
+
+
+def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, codes=None) -> FixOutcome:
+    first = check_source(text, path, settings, codes)
+    if first.error is not None:
+        return FixOutcome(text, first, 0, None)
+    current, result = text, first
+    before = len([d for d in first.diagnostics if not d.suppressed])
+    for _ in range(MAX_ROUNDS):
+        edits = _select_round(result.diagnostics, unsafe)
+        if not edits:
+            break
+        candidate = apply_edits(current, edits)
+        try:
+            cst.parse_module(candidate)
+        except cst.ParserSyntaxError as e:
+            codes_ = sorted({d.code for d in result.diagnostics if applicable(d, unsafe)})
+            return FixOutcome(text, first, 0, f"a fix for {', '.join(codes_)} produced unparseable code "
+                                              f"({e.message} at line {e.raw_line}); the file was left unchanged")
+        if candidate == current:
+            break
+        current = candidate
+        result = check_source(current, path, settings, codes)
+    else:
+        return FixOutcome(text, first, 0, f"fixes did not settle after {MAX_ROUNDS} rounds; the file was left unchanged")
+    after = len([d for d in result.diagnostics if not d.suppressed])
+    return FixOutcome(current, result, max(before - after, 0))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write next to the file, then rename over it: never a half-written file."""
+    directory = path.parent
+    mode = path.stat().st_mode
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tritonlint", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool) -> tuple[FileResult, str, str]:
+    """Returns (result after fixing, original text, fixed text)."""
+    try:
+        source = SourceFile.read(path)
+    except (OSError, UnicodeDecodeError, LookupError) as e:
+        from .engine import check_file
+
+        return check_file(path, settings), "", ""
+    outcome = fix_text(source.text, str(path), settings, unsafe)
+    result = outcome.result
+    result.fixed = outcome.fixed
+    result.fix_failure = outcome.failure
+    if outcome.text != source.text:
+        result.new_source = outcome.text
+        if write:
+            try:
+                write_atomic(path, source.encode(outcome.text))
+            except OSError as e:
+                result.fix_failure = f"cannot write the fixed file: {e}"
+                result.fixed = 0
+                result.new_source = None
+                result.diagnostics = check_source(source.text, str(path), settings).diagnostics
+    return result, source.text, outcome.text

@@ -1,0 +1,83 @@
+"""Source positions, computed only for what is reported.
+
+libcst's PositionProvider over a whole module costs a full code-generation pass
+with bookkeeping for every node (tens of seconds over a large code base). Instead,
+positions are resolved per jit function: the function alone is wrapped in a
+one-statement module, positioned there, and shifted to where its ``def`` line
+really is. Where that cannot be verified (the ``def`` line is not found as
+expected), the whole module is positioned once as a fallback.
+"""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from .diagnostics import Position
+from .kernels import JitFunction
+
+
+class PositionIndex:
+    def __init__(self, module: cst.Module, source: str):
+        self.module = module
+        self.lines = source.splitlines()
+        self._per_function: dict[int, tuple[dict, int, int]] = {}
+        self._whole: dict | None = None
+
+    def range(self, node: cst.CSTNode, fn: JitFunction) -> tuple[Position, Position]:
+        key = id(fn.node)
+        if key not in self._per_function:
+            self._per_function[key] = self._position_function(fn)
+        positions, dline, dcol = self._per_function[key]
+        if positions is None or node not in positions:
+            cr = self._whole_module()[node]
+            return Position(cr.start.line, cr.start.column), Position(cr.end.line, cr.end.column)
+        cr: CodeRange = positions[node]
+        return (
+            Position(cr.start.line + dline, cr.start.column + dcol),
+            Position(cr.end.line + dline, cr.end.column + dcol),
+        )
+
+    def _position_function(self, fn: JitFunction):
+        synthetic = cst.Module(body=[fn.node], default_indent=self.module.default_indent,
+                               default_newline=self.module.default_newline)
+        positions = MetadataWrapper(synthetic, unsafe_skip_copy=True).resolve(PositionProvider)
+        syn_line = positions[fn.node.name].start.line
+        real_line = _def_line(self.lines, fn.name, fn.ordinal)
+        if real_line is None:
+            return None, 0, 0
+        real_text = self.lines[real_line - 1]
+        syn_text = synthetic.code.splitlines()[syn_line - 1]
+        if real_text.strip() != syn_text.strip():
+            return None, 0, 0
+        indent = len(real_text) - len(real_text.lstrip())
+        return positions, real_line - syn_line, indent
+
+    def _whole_module(self):
+        if self._whole is None:
+            self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._whole
+
+
+def _def_line(lines: list[str], name: str, ordinal: int) -> int | None:
+    pattern = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b")
+    seen = 0
+    for i, line in enumerate(lines, 1):
+        if pattern.match(line):
+            if seen == ordinal:
+                return i
+            seen += 1
+    return None
+
+
+def offset_of(lines_start: list[int], pos: Position) -> int:
+    """Character offset of a position, given the offsets at which lines start."""
+    return lines_start[pos.line - 1] + pos.column
+
+
+def line_starts(text: str) -> list[int]:
+    starts = [0]
+    for m in re.finditer(r"\r\n|\r|\n", text):
+        starts.append(m.end())
+    return starts

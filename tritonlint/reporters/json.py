@@ -1,0 +1,47 @@
+"""``--format json``: the shape of ruff's ``--output-format json``, so tools that
+read ruff's JSON can read ours. Columns are 1-based, as in ruff."""
+from __future__ import annotations
+
+import json
+import os
+
+from ..diagnostics import Diagnostic, Position
+from ..rules import BY_CODE
+from . import Report
+
+
+def _loc(p: Position) -> dict:
+    return {"row": p.line, "column": p.column + 1}
+
+
+def diagnostic_json(d: Diagnostic) -> dict:
+    fix = None
+    if d.fix is not None:
+        fix = {
+            "applicability": d.fix.applicability.value,
+            "message": d.fix.message,
+            "edits": [{"content": e.content, "location": _loc(e.start), "end_location": _loc(e.end)} for e in d.fix.edits],
+        }
+    return {
+        "cell": None,
+        "code": d.code,
+        "end_location": _loc(d.end),
+        "filename": os.path.abspath(d.path),
+        "fix": fix,
+        "location": _loc(d.start),
+        "message": d.message,
+        "noqa_row": d.noqa_line,
+        "url": BY_CODE[d.code].url(),
+        # tritonlint's own fields (ruff readers ignore unknown keys)
+        "name": d.name,
+        "kernel": d.kernel,
+        "expression": d.expression,
+        "chain": list(d.chain),
+        "threshold": d.threshold,
+        "uses": list(d.uses),
+        "fingerprint": d.fingerprint,
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps([diagnostic_json(d) for d in report.diagnostics], indent=2) + "\n"

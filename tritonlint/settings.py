@@ -1,0 +1,199 @@
+"""Settings: ``[tool.tritonlint]`` in the nearest ``pyproject.toml``, then flags.
+
+A bad setting is a :class:`ConfigError` naming the file and the key; the CLI
+turns it into exit code 2.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
+    "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "*.egg-info",
+    ".eggs", "_build", "buck-out",
+)
+SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9")
+KNOWN_KEYS = {
+    "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
+    "force-exclude",
+}
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None  # None: the default-enabled rules
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    target_version: str = "3.0"
+    force_exclude: bool = False
+    root: Path = field(default_factory=Path.cwd)  # where relative patterns are anchored
+    source: str = "defaults"  # where these settings came from (for messages)
+
+    @property
+    def target(self) -> tuple[int, int]:
+        major, minor = self.target_version.split(".")[:2]
+        return int(major), int(minor)
+
+    def enabled_codes(self, all_codes: dict[str, bool]) -> frozenset[str]:
+        """Codes to run, from ``{code: enabled_by_default}``."""
+        if self.select is None:
+            base = {c for c, default in all_codes.items() if default}
+        else:
+            base = expand(self.select, all_codes, self.source)
+        base |= expand(self.extend_select, all_codes, self.source)
+        base -= expand(self.ignore, all_codes, self.source)
+        return frozenset(base)
+
+    def ignored_for(self, path: Path, all_codes: dict[str, bool]) -> frozenset[str]:
+        rel = _relative(path, self.root)
+        out: set[str] = set()
+        for pattern, codes in self.per_file_ignores:
+            if _match(rel, pattern):
+                out |= expand(codes, all_codes, self.source)
+        return frozenset(out)
+
+    def is_excluded(self, path: Path) -> bool:
+        rel = _relative(path, self.root)
+        parts = rel.split("/")
+        for pattern in (*self.exclude, *self.extend_exclude):
+            if _match(rel, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
+                return True
+        return False
+
+
+def expand(selectors, all_codes: dict[str, bool], where: str) -> set[str]:
+    out: set[str] = set()
+    for sel in selectors:
+        s = sel.strip().upper()
+        if s == "ALL":
+            out |= set(all_codes)
+            continue
+        matched = {c for c in all_codes if c.startswith(s)}
+        if not matched or not re.fullmatch(r"[A-Z]+[0-9]*", s):
+            raise ConfigError(f"{where}: unknown rule code or prefix `{sel}` (known: {', '.join(sorted(all_codes))}, ALL)")
+        out |= matched
+    return out
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _match(rel: str, pattern: str) -> bool:
+    pattern = pattern.rstrip("/")
+    return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or fnmatch.fnmatch(rel.split("/")[-1], pattern)
+
+
+def _strings(value, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
+    unknown = set(table) - KNOWN_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))} in [tool.tritonlint] "
+                          f"(known: {', '.join(sorted(KNOWN_KEYS))})")
+    changes: dict = {"root": root, "source": where}
+    if "select" in table:
+        changes["select"] = _strings(table["select"], "select", where)
+    if "extend-select" in table:
+        changes["extend_select"] = _strings(table["extend-select"], "extend-select", where)
+    if "ignore" in table:
+        changes["ignore"] = _strings(table["ignore"], "ignore", where)
+    if "exclude" in table:
+        changes["exclude"] = _strings(table["exclude"], "exclude", where)
+    if "extend-exclude" in table:
+        changes["extend_exclude"] = _strings(table["extend-exclude"], "extend-exclude", where)
+    if "force-exclude" in table:
+        if not isinstance(table["force-exclude"], bool):
+            raise ConfigError(f"{where}: `force-exclude` must be true or false")
+        changes["force_exclude"] = table["force-exclude"]
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
+        changes["per_file_ignores"] = tuple((k, _strings(v, f"per-file-ignores.{k}", where)) for k, v in pfi.items())
+    if "target-version" in table:
+        changes["target_version"] = check_target(str(table["target-version"]), where)
+    return replace(base, **changes)
+
+
+def check_target(value: str, where: str) -> str:
+    v = value.strip().lstrip("v")
+    m = re.fullmatch(r"(\d+)\.(\d+)(?:\.\d+)?", v)
+    if not m or f"{m.group(1)}.{m.group(2)}" not in SUPPORTED_TARGETS:
+        raise ConfigError(f"{where}: unsupported target-version `{value}` (supported: {', '.join(SUPPORTED_TARGETS)})")
+    return f"{m.group(1)}.{m.group(2)}"
+
+
+def load_file(path: Path, base: Settings | None = None) -> Settings:
+    base = base or Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read configuration: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("tritonlint", {})
+    else:  # a dedicated tritonlint.toml / --config file: top level or [tool.tritonlint]
+        table = data.get("tool", {}).get("tritonlint", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.tritonlint] must be a table")
+    return from_table(table, base, str(path), path.parent)
+
+
+class Resolver:
+    """Finds the settings for each file: the nearest pyproject.toml with a
+    ``[tool.tritonlint]`` table (cached per directory), then the CLI's overrides."""
+
+    def __init__(self, overrides: dict, config_file: Path | None = None):
+        self.overrides = overrides
+        self.config_file = config_file
+        self._by_dir: dict[Path, Settings] = {}
+        self._fixed = self._apply(load_file(config_file)) if config_file else None
+
+    def for_path(self, path: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        directory = path.resolve().parent if path.is_file() or path.suffix == ".py" else path.resolve()
+        if directory not in self._by_dir:
+            self._by_dir[directory] = self._apply(self._find(directory))
+        return self._by_dir[directory]
+
+    def _find(self, directory: Path) -> Settings:
+        for d in (directory, *directory.parents):
+            candidate = d / "pyproject.toml"
+            if candidate.is_file():
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+                if "tritonlint" in text:
+                    settings = load_file(candidate)
+                    if settings.source != "defaults":
+                        return settings
+        return Settings(root=Path.cwd())
+
+    def _apply(self, settings: Settings) -> Settings:
+        return replace(settings, **self.overrides) if self.overrides else settings
