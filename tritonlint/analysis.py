@@ -81,6 +81,8 @@ MAX_CALL_DEPTH = 4
 
 def code_of(node: cst.CSTNode) -> str:
     """Source text of a node, whitespace-normalised (used in messages and fingerprints)."""
+    if isinstance(node, cst.BaseExpression) and node.lpar:
+        node = node.with_changes(lpar=[], rpar=[])  # `(a * b)` reads as `a * b`
     text = _MODULE.code_for_node(node)
     return " ".join(text.split())
 

@@ -159,7 +159,7 @@ def _fix(paths: list[Path], resolver: Resolver, args) -> tuple[list[FileResult],
         if args.diff and before != after:
             diffs.append("".join(difflib.unified_diff(
                 before.splitlines(keepends=True), after.splitlines(keepends=True),
-                fromfile=f"a/{f.as_posix()}", tofile=f"b/{f.as_posix()}")))
+                fromfile=f"a/{f.as_posix().lstrip('/')}", tofile=f"b/{f.as_posix().lstrip('/')}")))
     return results, diffs
 
 
