@@ -7,6 +7,8 @@ an ``int``/``tl.int32``-annotated parameter (TL005), a declared ``tl.constexpr``
 """
 from __future__ import annotations
 
+import libcst as cst
+
 from tritonlint import explain
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
@@ -49,11 +51,61 @@ def _width(risk: Risk) -> str:
 
 
 def widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
+    """Widen the index where it is defined when every use of it is the index of a
+    flagged product (one edit fixes them all), else right before this multiply."""
     idx = risk.index
     if idx is None:
         return None
+    definition = _sole_definition(ctx, risk)
+    if definition is not None:
+        value = definition.value
+        edits = widen_edits(value, idx.value.width, risk.function, ctx.kernels.imports)
+        name = idx.node.value
+        return NodeFix(Applicability.SAFE, f"Widen `{name}` to int64 where it is defined", edits)
     edits = widen_edits(idx.node, idx.value.width, risk.function, ctx.kernels.imports)
     return NodeFix(Applicability.SAFE, f"Widen `{idx.code}` to int64 before the multiply", edits)
+
+
+def _sole_definition(ctx: RuleContext, risk: Risk) -> cst.Assign | None:
+    idx = risk.index
+    if not isinstance(idx.node, cst.Name):
+        return None
+    name = idx.node.value
+    assigns, loads = _bindings(risk.function.node, name)
+    if len(assigns) != 1 or (risk.function.name, name) in ctx.facts.params:
+        return None
+    index_nodes = {id(r.index.node) for r in ctx.facts.risks.values()
+                   if r.kind == "product" and r.index is not None and r.function is risk.function and r.uses}
+    if any(id(n) not in index_nodes for n in loads):
+        return None
+    return assigns[0]
+
+
+def _bindings(fn: cst.FunctionDef, name: str) -> tuple[list[cst.Assign], list[cst.Name]]:
+    """Plain ``name = value`` statements, and every other occurrence of ``name``
+    (any other kind of binding, such as a loop target or ``+=``, counts as an
+    occurrence, which rules out the definition-level fix)."""
+    assigns: list[cst.Assign] = []
+    targets: set[int] = set()
+    loads: list[cst.Name] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                if isinstance(t.target, cst.Name) and t.target.value == name and len(node.targets) == 1:
+                    assigns.append(node)
+                    targets.add(id(t.target))
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name and id(node) not in targets:
+                loads.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+    fn.visit(V())
+    loads = [n for n in loads if n is not fn.name]
+    return assigns, loads
 
 
 def finding(ctx: RuleContext, risk: Risk, code: str, what: str, fix: NodeFix | None) -> Finding:

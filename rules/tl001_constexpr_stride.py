@@ -112,8 +112,8 @@ import triton.language as tl
 @triton.jit
 def rows(x_ptr, D: tl.constexpr):
     ROW: tl.constexpr = D * 4
-    pid = tl.program_id(0)
-    tl.store(x_ptr + pid.to(tl.int64) * ROW + tl.arange(0, D), 0.0)
+    pid = tl.program_id(0).to(tl.int64)
+    tl.store(x_ptr + pid * ROW + tl.arange(0, D), 0.0)
 """,
         ),
     ]

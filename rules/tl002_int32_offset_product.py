@@ -40,9 +40,12 @@ for i_t in range(NT):
 One int64 operand makes the whole product int64.
 
 ## Fix safety
-Safe. The fix widens the index operand (`x.to(tl.int64)` on a tensor, `tl.cast(x,
-tl.int64)` otherwise) right before the multiply, so only this product and the
-pointer offset it feeds change type; values that fit in int32 are unchanged. It
+Safe. When the index is a variable assigned once and every use of it is the index
+of a flagged product, the fix widens it where it is defined (`pid =
+tl.program_id(0).to(tl.int64)`: one edit for all its products). Otherwise it widens
+the index operand right before the multiply (`x.to(tl.int64)` on a tensor,
+`tl.cast(x, tl.int64)` otherwise), so only this product and the pointer offset it
+feeds change type. Values that fit in int32 are unchanged. It
 never calls `.to` on a parameter (a stride equal to 1 is specialised to a
 constexpr, on which `.to` does not compile).
 """
@@ -88,9 +91,9 @@ import triton.language as tl
 
 @triton.jit
 def copy_rows(x_ptr, y_ptr, stride_row, BLOCK: tl.constexpr):
-    pid = tl.program_id(0)
+    pid = tl.program_id(0).to(tl.int64)
     cols = tl.arange(0, BLOCK)
-    x = tl.load(x_ptr + pid.to(tl.int64) * stride_row + cols)
+    x = tl.load(x_ptr + pid * stride_row + cols)
     tl.store(y_ptr + cols, x)
 """,
         ),

@@ -669,7 +669,8 @@ class Analyzer:
             axis_node = arg(0, "axis")
             axis = _int_value(axis_node) if axis_node is not None else 0
             if member == "num_programs":
-                return Value(Width.I32, role=Role.STRIDE, origin=((code_of(node), "grid size"),))
+                # a count of blocks: a grid-stride loop (`row += num_programs`) walks coordinates
+                return Value(Width.I32, role=Role.BLOCKIDX, origin=((code_of(node), "grid size"),))
             return Value(Width.I32, role=Role.BLOCKIDX, bound=65535 if axis in (1, 2) else None,
                          origin=((code_of(node), f"program id, axis {axis}"),))
         if member == "arange":
