@@ -69,7 +69,7 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
-        result.error = ParseError(path, e.raw_line, e.raw_column + 1, f"cannot parse: {e.message}")
+        result.error = _syntax_error(text, path, e)
         return result
     except (RecursionError, ValueError) as e:  # pragma: no cover - pathological input
         result.error = ParseError(path, 1, 1, f"cannot parse: {e}")
@@ -99,6 +99,18 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
             result.diagnostics.append(d)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def _syntax_error(text: str, path: str, e: cst.ParserSyntaxError) -> ParseError:
+    """Python's own parser points at the offending token more precisely than
+    libcst; it runs only for files that failed to parse."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as se:
+        return ParseError(path, se.lineno or 1, se.offset or 1, f"cannot parse: {se.msg}")
+    return ParseError(path, e.raw_line, e.raw_column + 1, f"cannot parse: {e.message}")
 
 
 def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppressions.Suppressions) -> Diagnostic:
