@@ -12,6 +12,7 @@ import libcst as cst
 from tritonlint import explain
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
+from tritonlint.values import Width
 from tritonlint.widen import widen_edits
 
 from .base import Finding, NodeFix, RuleContext
@@ -62,7 +63,11 @@ def widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
         edits = widen_edits(value, idx.value.width, risk.function, ctx.kernels.imports)
         name = idx.node.value
         return NodeFix(Applicability.SAFE, f"Widen `{name}` to int64 where it is defined", edits)
-    edits = widen_edits(idx.node, idx.value.width, risk.function, ctx.kernels.imports)
+    # A parameter may be a constexpr at some call site (a stride of 1 is specialised
+    # to one): `.to` does not compile on those, `tl.cast` does.
+    is_param = isinstance(idx.node, cst.Name) and (risk.function.name, idx.node.value) in ctx.facts.params
+    width = Width.CONST if is_param else idx.value.width
+    edits = widen_edits(idx.node, width, risk.function, ctx.kernels.imports)
     return NodeFix(Applicability.SAFE, f"Widen `{idx.code}` to int64 before the multiply", edits)
 
 
