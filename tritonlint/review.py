@@ -1,0 +1,329 @@
+"""``tritonlint review --base REF``: the findings the working tree introduces.
+
+Both sides are analysed with the same (current) settings:
+
+* the **base** is the merge base of HEAD and REF (``git merge-base REF HEAD``);
+  its files are read with ``git show <base>:<path>`` and never checked out;
+* the **head** is the working tree (staged, unstaged and untracked files).
+
+Only Python files that differ between the two are analysed (a finding depends on
+its own file only). Renames are followed (``git diff --name-status -M``), so a
+moved file keeps its old findings. Findings are matched by rule, file, kernel and
+normalised expression (:attr:`Diagnostic.fingerprint_key`), never by line, and
+counted: if the base had one ``pid * stride`` in kernel ``k`` and the head has two,
+one is new. Among identical findings, those on changed lines are taken as the new
+ones.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import subprocess
+import sys
+import tokenize
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic, FileResult
+from .engine import SourceFile, check_source
+from .settings import ConfigError, Resolver
+
+PY_SUFFIXES = (".py", ".pyi")
+
+
+class ReviewError(Exception):
+    """Something about the repository that stops the review (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str  # in the working tree, relative to the repository root (posix)
+    old_path: str | None  # at the base; None for a file added since
+
+
+@dataclass
+class ReviewResult:
+    base_ref: str
+    base_sha: str
+    results: list[FileResult]
+    sources: dict[str, str] = field(default_factory=dict)  # display path -> head text
+    existing: int = 0  # findings of the changed files that were already there at the base
+    base_unparsed: list[str] = field(default_factory=list)  # files whose base version did not parse
+
+    @property
+    def new(self) -> list[Diagnostic]:
+        return [d for r in self.results for d in r.diagnostics if not d.suppressed]
+
+
+# --- git ---------------------------------------------------------------------------------------
+
+
+def _git(root: Path | None, *args: str) -> subprocess.CompletedProcess:
+    cmd = ["git", "-c", "core.quotepath=false", "-c", "diff.relative=false"]
+    if root is not None:
+        cmd += ["-C", str(root)]
+    try:
+        return subprocess.run([*cmd, *args], capture_output=True)
+    except FileNotFoundError as e:
+        raise ReviewError("`git` was not found on PATH; `tritonlint review` needs it") from e
+
+
+def _out(proc: subprocess.CompletedProcess) -> str:
+    return proc.stdout.decode("utf-8", errors="surrogateescape").strip()
+
+
+def _err(proc: subprocess.CompletedProcess) -> str:
+    return proc.stderr.decode("utf-8", errors="replace").strip()
+
+
+def repo_root(cwd: Path | None = None) -> Path:
+    proc = _git(cwd, "rev-parse", "--show-toplevel")
+    if proc.returncode != 0:
+        raise ReviewError(f"not inside a git repository ({_err(proc) or 'git rev-parse failed'})")
+    return Path(_out(proc))
+
+
+def _is_shallow(root: Path) -> bool:
+    return _out(_git(root, "rev-parse", "--is-shallow-repository")) == "true"
+
+
+def fetch_hint(root: Path, ref: str) -> str:
+    """What to fetch so that ``ref`` and its merge base with HEAD are present."""
+    remotes = _out(_git(root, "remote")).split()
+    remote, _, branch = ref.partition("/")
+    hints = []
+    if branch and remote in remotes:
+        hints.append(f"`git fetch {remote} {branch}`")
+    if _is_shallow(root):
+        hints.append("`git fetch --deepen=100` (or `git fetch --unshallow`) for the history down to the merge base")
+    if not hints:
+        hints.append(f"`git fetch {remotes[0] if remotes else 'origin'} <branch-or-commit>` for the base")
+    return "run " + "; if it is still missing, ".join(hints)
+
+
+def merge_base(root: Path, ref: str) -> str:
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode != 0:
+        raise ReviewError("HEAD has no commit yet; there is nothing to compare with")
+    proc = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    if proc.returncode != 0:
+        shallow = " (this is a shallow clone)" if _is_shallow(root) else ""
+        raise ReviewError(f"base commit not available: `{ref}` is not a commit in this repository{shallow}; "
+                          f"{fetch_hint(root, ref)}")
+    base = _out(proc)
+    proc = _git(root, "merge-base", base, "HEAD")
+    if proc.returncode != 0:
+        if _is_shallow(root):
+            raise ReviewError(f"base commit not available: the merge base of `{ref}` and HEAD is not in this "
+                              f"shallow clone; run `git fetch --deepen=100` (repeat until it is found) "
+                              f"or `git fetch --unshallow`")
+        raise ReviewError(f"`{ref}` and HEAD have no common history (git merge-base found none)")
+    return _out(proc)
+
+
+def changed_files(root: Path, base: str) -> list[Change]:
+    """Files that differ between ``base`` and the working tree, plus untracked ones."""
+    proc = _git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", base, "--")
+    if proc.returncode != 0:
+        raise ReviewError(f"git diff against {base[:12]} failed: {_err(proc)}")
+    tokens = proc.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(tokens) and tokens[i]:
+        status = tokens[i]
+        if status[0] in "RC":
+            old, new = tokens[i + 1], tokens[i + 2]
+            i += 3
+            changes.append(Change(new, old))  # a copy's findings came from its source too
+        else:
+            path = tokens[i + 1]
+            i += 2
+            if status[0] == "D":
+                continue
+            changes.append(Change(path, None if status[0] == "A" else path))
+    proc = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
+    if proc.returncode == 0:
+        for path in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0"):
+            if path:
+                changes.append(Change(path, None))
+    return [c for c in changes if c.path.endswith(PY_SUFFIXES)]
+
+
+def base_text(root: Path, base: str, path: str) -> str | None:
+    proc = _git(root, "show", f"{base}:{path}")
+    if proc.returncode != 0:
+        return None
+    return decode(proc.stdout)
+
+
+def decode(raw: bytes) -> str:
+    """As :class:`SourceFile` decodes a file: BOM, then the PEP 263 coding line."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        return raw.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+    except (UnicodeDecodeError, LookupError):
+        return raw.decode("utf-8", errors="replace")
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+def changed_lines(before: str, after: str) -> set[int]:
+    """1-based lines of ``after`` that are not unchanged lines of ``before``."""
+    a, b = before.splitlines(), after.splitlines()
+    out: set[int] = set()
+    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("replace", "insert"):
+            out.update(range(j1 + 1, j2 + 1))
+    return out
+
+
+def new_findings(head: list[Diagnostic], base: list[Diagnostic], changed: set[int] | None) -> list[Diagnostic]:
+    """Head findings not present at the base, matched by fingerprint key with multiplicity.
+
+    ``changed`` (head lines that changed; None: all of them) picks which of several
+    identical findings are the new ones.
+    """
+    have = Counter(d.fingerprint_key for d in base if not d.suppressed)
+    groups: dict[str, list[Diagnostic]] = defaultdict(list)
+    for d in head:
+        if not d.suppressed:
+            groups[d.fingerprint_key].append(d)
+    out: list[Diagnostic] = []
+    for key, group in groups.items():
+        extra = len(group) - have[key]
+        if extra <= 0:
+            continue
+
+        def untouched(d: Diagnostic) -> bool:
+            if changed is None:
+                return False
+            return not any(line in changed for line in range(d.start.line, d.end.line + 1))
+
+        ranked = sorted(group, key=lambda d: (untouched(d), d.sort_key()))
+        out.extend(ranked[:extra])
+    return sorted(out, key=Diagnostic.sort_key)
+
+
+# --- the review --------------------------------------------------------------------------------
+
+
+def _display(root: Path, path: str) -> str:
+    full = root / path
+    try:
+        rel = os.path.relpath(full)
+    except ValueError:
+        return str(full)
+    return str(full) if rel.startswith("..") else rel
+
+
+def _selected(root: Path, change: Change, limits: list[Path], resolver: Resolver) -> bool:
+    from .discovery import iter_files
+
+    full = (root / change.path)
+    if limits:
+        resolved = full.resolve()
+        if not any(resolved == p or p in resolved.parents for p in limits):
+            return False
+    if not full.is_file():
+        return False
+    return bool(list(iter_files([full], resolver)))  # excludes apply (force-exclude is on)
+
+
+def review(ref: str, paths: list[Path], resolver: Resolver, cwd: Path | None = None) -> ReviewResult:
+    root = repo_root(cwd)
+    base = merge_base(root, ref)
+    limits = [p.resolve() for p in paths]
+    out = ReviewResult(ref, base, [])
+    for change in changed_files(root, base):
+        if not _selected(root, change, limits, resolver):
+            continue
+        full = root / change.path
+        display = _display(root, change.path)
+        try:
+            source = SourceFile.read(full)
+        except (OSError, UnicodeDecodeError, LookupError) as e:
+            raise ReviewError(f"{display}: cannot read: {e}") from e
+        settings = resolver.for_path(full)
+        head = check_source(source.text, display, settings)
+        old = base_text(root, base, change.old_path) if change.old_path else None
+        before = check_source(old, display, settings) if old is not None else FileResult(display)
+        if before.error is not None:
+            out.base_unparsed.append(display)
+        changed = changed_lines(old, source.text) if old is not None else None
+        new = new_findings(head.diagnostics, before.diagnostics, changed)
+        out.existing += sum(1 for d in head.diagnostics if not d.suppressed) - len(new)
+        result = FileResult(display, diagnostics=new, error=head.error, kernels=head.kernels)
+        out.results.append(result)
+        out.sources[display] = source.text
+    out.results.sort(key=lambda r: r.path)
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def report_for(outcome: ReviewResult, statistics: bool = False):
+    from .reporters import Report
+
+    new = outcome.new
+    files = len(outcome.results)
+    base = outcome.base_sha[:12]
+    title = f"tritonlint review: {_plural(len(new), 'new finding')}" if new else "tritonlint review: no new findings"
+    intro = (f"Compared with `{base}`, the merge base of `{outcome.base_ref}` and `HEAD`: "
+             f"{_plural(files, 'changed Python file')} checked.")
+    if outcome.existing:
+        intro += (f" {_plural(outcome.existing, 'finding')} that already existed at the base "
+                  f"{'is' if outcome.existing == 1 else 'are'} not shown.")
+    if new:
+        intro += (" Each finding below is an int32 computation that reaches a pointer: past the size given, "
+                  "the offset wraps and the kernel reads or writes the wrong memory.")
+    if outcome.base_unparsed:
+        intro += (" The base version of " + ", ".join(f"`{p}`" for p in outcome.base_unparsed)
+                  + " did not parse, so all its findings are shown.")
+    kernels = sum(r.kernels for r in outcome.results)
+    footer = f"tritonlint review --base {outcome.base_ref}: {_plural(files, 'file')}, {_plural(kernels, 'kernel')}."
+    return Report(outcome.results, statistics=statistics,
+                  extra={"title": title, "preamble": intro, "footer": footer, "sources": outcome.sources,
+                         "review": {"base_ref": outcome.base_ref, "base": outcome.base_sha,
+                                    "existing": outcome.existing}})
+
+
+def run_review(args) -> int:
+    from .cli import _color, _emit, overrides_from, statistics
+    from .reporters import render
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        for p in missing:
+            print(f"tritonlint: error: {p}: no such file or directory", file=sys.stderr)
+        return 2
+    try:
+        resolver = Resolver({**overrides_from(args), "force_exclude": True}, args.config)
+        outcome = review(args.base, list(args.paths), resolver)
+    except (ReviewError, ConfigError) as e:
+        print(f"tritonlint: error: {e}", file=sys.stderr)
+        return 2
+    report = report_for(outcome, statistics=args.statistics)
+    if args.format == "text":
+        text = render("text", report, color=_color(args))
+        if args.statistics:
+            text += statistics(report)
+    else:
+        text = render(args.format, report)
+    _emit(text, args.output_file)
+    for err in report.errors:
+        print(f"{err.path}:{err.line}:{err.column}: E999 {err.message}", file=sys.stderr)
+    if report.errors:
+        return 2
+    if report.diagnostics and not args.exit_zero:
+        return 1
+    return 0
