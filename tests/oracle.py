@@ -64,36 +64,56 @@ code is either flagged by the linter or explicitly waived in the fixture.
 
 What it cannot prove (limits)
 -----------------------------
-* **One specialisation per compile.** Triton types ints by value at launch
+* **A few specialisations, not all.** Triton types ints by value at launch
   (section 1 of the semantics doc): a stride >= 2**31 becomes ``i64`` and a
-  stride equal to 1 becomes the constant 1.  We compile the ordinary case
-  (``i32``, not 1); ``overrides`` compiles others.  ``oracle_sites`` also
-  compiles a variant with every flag-like constexpr (``IS_*``, ``HAS_*``,
-  ``USE_*``, bool defaults) set to True, and any ``ORACLE_VARIANTS``, so that
-  both sides of ``if IS_VARLEN:`` are seen; code under other constexpr
-  conditions, or under ``tl.static_range``/``static_assert`` pruning, is only
-  seen for the values compiled.  ``covered_lines`` says which lines produced
-  any IR at all.
+  stride equal to 1 becomes the constant 1.  ``default_signature`` gives the
+  ordinary case (``i32``, not 1); ``overrides`` compiles others (tests do:
+  ``{"stride": "i64"}``, ``{"stride": 1}``).  In the value-1 specialisation
+  the frontend still emits ``arith.muli %pid, %c1_i32`` (reported, harmless);
+  the TTIR canonicaliser folds it away.  ``oracle_sites`` compiles, per kernel,
+  the default; a variant with every flag-like constexpr (``IS_*``, ``HAS_*``,
+  ``USE_*``, bool defaults) True, so both sides of ``if IS_VARLEN:`` are
+  seen; a variant with the index-like pointers (assumed ``*i32``) as ``*i64``,
+  where ``.to(tl.int32)`` is a real narrowing; and each ``ORACLE_VARIANTS``
+  entry; the findings are unioned ("in some specialisation the compiler does
+  this").  A variant other than the default that fails to compile is recorded
+  in ``notes``.  Code under other constexpr conditions is only seen for the
+  values compiled; ``covered_lines`` says which lines produced any IR at all.
 * **Pointer element types are assumptions.** ``tl.load(p)`` is i32 or i64
-  depending on the torch dtype of ``p`` at launch; we guess ``*fp32`` /
-  ``*i32`` from names unless ``ORACLE_SIGNATURE`` says otherwise.
+  depending on the torch dtype of ``p`` at launch; we guess ``*fp32``, or
+  ``*i32`` for index-like names (``idx``, ``indices``, ``seqlens``, ``loc``,
+  ``offsets``...) and for pointers whose loaded values are used in addresses,
+  ``range`` or integer casts, unless ``ORACLE_SIGNATURE`` says otherwise.
 * **The dataflow is an over-approximation on the IR**, not a value analysis:
   any 32-bit op propagates (including ``divsi``, ``andi``, ``select``,
   reductions); it does not know magnitudes (``pid * BLOCK`` that can never
   reach 2**31 is still reported, hence ``# oracle:`` waivers in fixtures).
   The ``scf.for`` induction variable is taken to depend on its lower bound and
   step, not on its upper bound.  Loads do not propagate from the pointer to the
-  loaded value.  ``tt.int_to_ptr`` / inline asm are not sinks.
-  Calls are context-insensitive (a helper's product is reported if *any* call
-  reaches an address), and sites are reported at the helper's own lines.
-  Sites in other files (``triton.language.standard``) are dropped.
+  loaded value.  ``tt.int_to_ptr``, inline asm, ``tt.make_tensor_descriptor``
+  shapes (truncated to i32) are not sinks.  The ``extui``/``extsi`` that
+  ``ptr + u32`` emits at the pointer add's own location is treated as part of
+  the address, not as a late cast.  Calls are context-insensitive (a helper's
+  product is reported if *any* call reaches an address) and reported at the
+  helper's own lines.  Sites in other files (``triton.language.standard``) are
+  dropped.  32-bit means the IR type ``i32``: MLIR integers are signless, so a
+  ``tl.uint32`` product is an ``i32`` muli too (u32 cannot be told apart).
 * **The interpreter is not used** (it ignores ``tl.int64`` annotations and
   never faults, section 6 of the semantics doc), and nothing is run on a GPU:
   this says what the generated code computes, not that a launch at 2**31
   elements crashes.
 * The IR parser reads the textual MLIR that Triton 3.6's printer emits (one op
-  per line, regions in braces, ``#loc`` aliases at the end).  It is not a
-  general MLIR parser; it raises ``OracleParseError`` on lines it cannot read.
+  per line, regions in braces, ``#loc`` aliases, ``%x:2`` result groups,
+  generic ``"op"(...) ({...})`` forms).  It is not a general MLIR parser; it
+  raises ``OracleParseError`` on lines it cannot read.
+
+Fixture configuration (module-level dicts in the analysed file)
+---------------------------------------------------------------
+``ORACLE_CONSTEXPRS = {"kernel": {"PARAM": value}}``,
+``ORACLE_POINTERS = {"kernel": ["param", ...]}``,
+``ORACLE_SIGNATURE = {"kernel": {"param": "i64" | "*i64" | ...}}``,
+``ORACLE_VARIANTS = {"kernel": [{"PARAM": value_or_type}, ...]}`` (extra
+specialisations, as ``overrides``), ``ORACLE_SKIP = {"kernel": "reason"}``.
 
 Public API
 ----------
@@ -214,14 +234,16 @@ class OracleResult:
     ttir: str = field(default="", repr=False)
 
     # convenience views -------------------------------------------------------------
+    # The *_lines views give every source line of the expression (``Site.lines``),
+    # so a multi-line ``a\n * b`` matches a finding reported on either line.
     def product_lines(self) -> set[int]:
-        return {s.line for s in self.offset_products}
+        return {ln for s in self.offset_products for ln in s.lines}
 
     def late_cast_lines(self) -> set[int]:
-        return {c.cast_line for c in self.late_casts}
+        return {ln for c in self.late_casts for ln in c.cast.lines}
 
     def accumulator_lines(self) -> set[int]:
-        return {a.site.line for a in self.accumulators}
+        return {ln for a in self.accumulators for ln in a.site.lines}
 
     def product(self, line: int) -> Site | None:
         return next((s for s in self.offset_products if s.line == line), None)
@@ -427,65 +449,129 @@ def _pointer_dtype(name: str) -> str:
 
 
 def _pointer_params(fn, _seen=None) -> set[str]:
-    """Parameters used as the base of a load/store/atomic/block pointer (heuristic).
+    """Parameters used as the base of a load/store/atomic/block pointer (heuristic)."""
+    return _pointer_roles(fn, _seen)[0]
 
-    The base of ``x + a + b`` is its leftmost operand; simple local aliases
-    (``p = x + off``) and calls into other JIT functions of the module are
-    followed."""
+
+def _call_name(node) -> str:
+    f = node.func
+    return f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
+
+
+def _pointer_roles(fn, _seen=None) -> tuple[set[str], set[str]]:
+    """(pointer params, pointer params whose loaded values are used as indices).
+
+    A pointer is the base of ``tl.load/store/atomic_*/make_block_ptr``: the
+    leftmost operand of ``x + a + b``, following simple local aliases
+    (``p = x + off``) and calls into other JIT functions of the module.  A
+    pointer holds indices (so it is typed ``*i32``, not ``*fp32``) when a value
+    loaded through it is used inside an address, in ``range(...)``, or cast to
+    an integer type."""
     _seen = set() if _seen is None else _seen
     if id(fn) in _seen:
-        return set()
+        return set(), set()
     _seen.add(id(fn))
     params = list(fn.arg_names)
     tree = _fn_ast(fn)
     alias: dict[str, set[str]] = {p: {p} for p in params}
 
-    def base_of(e) -> set[str]:
+    def leftmost(e):
         while True:
             if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub)):
                 e = e.left
-            elif isinstance(e, ast.Call) and e.args and isinstance(e.func, ast.Attribute) and \
-                    e.func.attr in ("multiple_of", "max_contiguous", "max_constancy"):
+            elif isinstance(e, ast.Call) and e.args and _call_name(e) in (
+                    "multiple_of", "max_contiguous", "max_constancy"):
                 e = e.args[0]
             else:
-                break
-        if isinstance(e, ast.Name):
-            return alias.get(e.id, set())
-        return set()
+                return e
 
-    # Two passes so that aliases defined after first use in loops are seen.
-    for _ in range(2):
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign):
-                b = base_of(node.value)
-                for t in node.targets:
-                    if isinstance(t, ast.Name) and b:
-                        alias.setdefault(t.id, set()).update(b)
-    found: set[str] = set()
+    def base_of(e) -> set[str]:
+        e = leftmost(e)
+        return set(alias.get(e.id, set())) if isinstance(e, ast.Name) else set()
+
+    def address_of(call):
+        if call.args:
+            return call.args[0]
+        return next((k.value for k in call.keywords if k.arg in ("pointer", "base", "ptr")), None)
+
+    def loads_in(e) -> set[str]:
+        out = set()
+        for n in ast.walk(e):
+            if isinstance(n, ast.Call) and _call_name(n) == "load":
+                a = address_of(n)
+                if a is not None:
+                    out |= base_of(a)
+        return out
+
+    assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))]
+    loaded: dict[str, set[str]] = defaultdict(set)  # local name -> pointers it was loaded from
+    # Fixed point over assignments (loops can use names before their textual definition).
+    for _ in range(4):
+        for node in assigns:
+            value = node.value
+            if value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            names += [e.id for t in targets if isinstance(t, ast.Tuple) for e in t.elts
+                      if isinstance(e, ast.Name)]
+            # `ptrs += step` keeps the base of `ptrs`; `step` is not a pointer
+            b = set() if isinstance(node, ast.AugAssign) else base_of(value)
+            src = loads_in(value) | {p for n in ast.walk(value) if isinstance(n, ast.Name)
+                                     for p in loaded.get(n.id, ())}
+            for t in names:
+                if b:
+                    alias.setdefault(t, set()).update(b)
+                if src:
+                    loaded[t] |= src
+
+    def loaded_in(e, skip=None) -> set[str]:
+        out = set()
+        for n in ast.walk(e):
+            if n is skip:
+                continue
+            if isinstance(n, ast.Name):
+                out |= loaded.get(n.id, set())
+        return out | loads_in(e)
+
+    pointers: set[str] = set()
+    index_ptrs: set[str] = set()
     g = fn.fn.__globals__
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        f = node.func
-        fname = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
+        fname = _call_name(node)
         if fname in _POINTER_CALLS:
-            first = node.args[0] if node.args else next(
-                (k.value for k in node.keywords if k.arg in ("pointer", "base", "ptr")), None)
+            first = address_of(node)
             if first is not None:
-                found |= base_of(first)
-        # calls into other jit functions: positional args mapped to pointer params
+                pointers |= base_of(first)
+                lm = leftmost(first)
+                index_ptrs |= {p for p in loaded_in(first, skip=lm)} - (
+                    loads_in(lm) if isinstance(lm, ast.Call) else set())
+        elif fname in ("range", "static_range") or (
+                fname in ("to", "cast") and any(
+                    isinstance(a, ast.Attribute) and re.fullmatch(r"u?int\d+", a.attr)
+                    for a in [*node.args, *(k.value for k in node.keywords)])):
+            target = node.func.value if fname == "to" and isinstance(node.func, ast.Attribute) else node
+            index_ptrs |= loaded_in(target)
         callee = None
-        if isinstance(f, ast.Name):
-            callee, _ = _unwrap(g.get(f.id))
+        if isinstance(node.func, ast.Name):
+            callee, _ = _unwrap(g.get(node.func.id))
         if callee is not None:
-            cptr = _pointer_params(callee, _seen)
+            cptr, cidx = _pointer_roles(callee, _seen)
             for i, a in enumerate(node.args):
-                if i < len(callee.arg_names) and callee.arg_names[i] in cptr:
-                    found |= base_of(a)
+                if i < len(callee.arg_names):
+                    if callee.arg_names[i] in cptr:
+                        pointers |= base_of(a)
+                    if callee.arg_names[i] in cidx:
+                        index_ptrs |= base_of(a)
             for k in node.keywords:
                 if k.arg in cptr:
-                    found |= base_of(k.value)
-    return found & set(params)
+                    pointers |= base_of(k.value)
+                if k.arg in cidx:
+                    index_ptrs |= base_of(k.value)
+    ps = set(params)
+    return pointers & ps, index_ptrs & ps
 
 
 def _autotune_kwargs(fn) -> dict:
@@ -534,7 +620,7 @@ def default_signature(fn, overrides: dict | None = None) -> tuple[dict, dict]:
     if unknown:
         raise OracleError(f"ORACLE_POINTERS for {name} names unknown parameters {sorted(unknown)}")
     tuned = _autotune_kwargs(fn)
-    heuristic_ptrs = None
+    heuristic_ptrs = index_ptrs = None
     signature: dict[str, str] = {}
     constexprs: dict[str, object] = {}
     for p in fn.params:
@@ -573,9 +659,9 @@ def default_signature(fn, overrides: dict | None = None) -> tuple[dict, dict]:
             signature[n] = ann
             continue
         if heuristic_ptrs is None:
-            heuristic_ptrs = _pointer_params(fn)
+            heuristic_ptrs, index_ptrs = _pointer_roles(fn)
         if n in optr or _is_pointer_name(n) or n in heuristic_ptrs:
-            signature[n] = _pointer_dtype(n)
+            signature[n] = "*i32" if n in index_ptrs else _pointer_dtype(n)
             continue
         if p.has_default:
             d = p.default
@@ -955,7 +1041,7 @@ class _Op:
     result_names: list[str] = field(default_factory=list)
     result_types: list[str] = field(default_factory=list)
     regions: list[list[int]] = field(default_factory=list)  # block args per region
-    terminators: list[list[int]] = field(default_factory=list)  # terminator ops per region
+    children: list[list[int]] = field(default_factory=list)  # ops directly in each region
     callee: str | None = None
     loc: object = ("unknown",)
     where: _Where | None = None
@@ -1016,9 +1102,9 @@ class _IR:
         self.ops.append(op)
         if parent is not None:
             pop = self.ops[parent]
-            while len(pop.terminators) <= region:
-                pop.terminators.append([])
-            pop.terminators[region].append(op.idx)  # all ops; terminators filtered later
+            while len(pop.children) <= region:
+                pop.children.append([])
+            pop.children[region].append(op.idx)
         return op
 
     def push_region(self, op: _Op, region: int, args: list[tuple[str, str]]):
@@ -1297,9 +1383,9 @@ class _Flow:
         self.succ[v].append((w, via))
 
     def _terms(self, op: _Op, region: int) -> list[_Op]:
-        if region >= len(op.terminators):
+        if region >= len(op.children):
             return []
-        return [self.ir.ops[i] for i in op.terminators[region]
+        return [self.ir.ops[i] for i in op.children[region]
                 if self.ir.ops[i].name in _TERMINATORS]
 
     def _build(self):
@@ -1342,8 +1428,6 @@ class _Flow:
                 coords = op.groups[0] if op.groups else []
                 for v in coords:
                     self.sinks[v].append(("descriptor_coord", op.idx))
-                for v in op.operands:  # e.g. the value loaded/stored: no integer flow kept
-                    pass
                 continue
             if n in _WIDEN and op.operands and _is_int32(ir.values[op.operands[0]].type) and \
                     (_int_width(op.result_types[0] if op.result_types else "") or 0) > 32:
@@ -1406,6 +1490,14 @@ class _Flow:
                     for y in t.operands:
                         for w in op.results:
                             self.edge(y, w, t.idx)
+        # `ptr + u32` (and any sub-64-bit offset Triton widens itself): semantic.add
+        # emits an extui/extsi at the pointer add's own location whose only user is
+        # that addptr.  It is part of the address computation, not a user cast.
+        for op in ir.ops:
+            if op.name in _WIDEN and op.results and self._pointer_extension(op):
+                src = op.operands[0]
+                self.sinks[src].extend(self.sinks.get(op.results[0], []))
+                self.casts[src] = [c for c in self.casts.get(src, []) if c != op.idx]
         for op in ir.ops:
             if op.name != "tt.call":
                 continue
@@ -1421,6 +1513,12 @@ class _Flow:
             for rets in self.returns.get(op.callee, []):
                 for y, w in zip(rets, op.results):
                     self.edge(y, w, op.idx)
+
+    def _pointer_extension(self, op: _Op) -> bool:
+        users = [u for u, _ in self.users.get(op.results[0], [])]
+        return bool(users) and all(
+            self.ir.ops[u].name == "tt.addptr" and self.ir.ops[u].operands[1] == op.results[0]
+            and self.ir.ops[u].where == op.where for u in users)
 
     def _loop_carried_ptr(self, v: int, _depth: int = 0) -> bool:
         """Is this pointer (a splat/broadcast/addptr of) a loop-carried pointer?"""
@@ -1659,13 +1757,22 @@ _SITES_CACHE: dict[tuple, dict] = {}
 
 
 def _specs(fn, name: str) -> list[dict]:
-    """Overrides to compile: the default, all flags True, and ORACLE_VARIANTS."""
+    """Overrides to compile: the default, all flags True, index pointers as
+    ``*i64``, and each ``ORACLE_VARIANTS[kernel]`` entry."""
     specs: list[dict] = [{}]
     explicit = set(module_config(fn, "ORACLE_CONSTEXPRS").get(name, {}))
     flags = {p.name: True for p in fn.params
              if p.is_constexpr and _is_flag(p) and p.name not in explicit}
     if flags:
         specs.append(flags)
+    # Index pointers are assumed *i32; also compile them as *i64 (int64 index
+    # tensors), where a `.to(tl.int32)` is a real narrowing.
+    sig, _ = default_signature(fn)
+    fixed = set(module_config(fn, "ORACLE_SIGNATURE").get(name, {}))
+    annotated = {p.name for p in fn.params if p.annotation_type}
+    wide = {n: "*i64" for n, t in sig.items() if t == "*i32" and n not in fixed | annotated}
+    if wide:
+        specs.append(wide)
     for extra in module_config(fn, "ORACLE_VARIANTS").get(name, []):
         specs.append(dict(extra))
     return specs
@@ -1684,6 +1791,9 @@ def oracle_sites(path, kernels: Iterable[str] | None = None, *, variants: bool =
     path = str(Path(path).resolve())
     fns = load_kernels(path)
     skip = module_config(path, "ORACLE_SKIP")
+    stale = set(skip) - set(fns)
+    if stale:
+        raise OracleError(f"ORACLE_SKIP in {path} names unknown functions {sorted(stale)}")
     names = list(kernels) if kernels is not None else [k for k in kernel_names(path) if k not in skip]
     key = (_file_key(Path(path)), tuple(names), variants, stage)
     if key in _SITES_CACHE:
