@@ -438,8 +438,13 @@ def test_fixture_cases_exist():
     assert CASE_FILES, f"no lint cases in {CASES_DIR} (the cross-check would prove nothing)"
 
 
-@lru_cache(maxsize=None)
 def comments(path: Path) -> dict[int, str]:
+    st = path.stat()
+    return _comments(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=None)
+def _comments(path: Path, mtime_ns: int, size: int) -> dict[int, str]:
     out: dict[int, str] = {}
     with open(path, "rb") as fh:
         for tok in tokenize.tokenize(fh.readline):
@@ -557,26 +562,20 @@ def case_param():
     return pytest.mark.parametrize("case", CASE_FILES, ids=[p.name for p in CASE_FILES])
 
 
-@case_param()
-def test_case_expectations_match_linter(case):
-    """(e) `# error:` comments == the linter's codes, line by line."""
-    findings = need_linter(case)
+def expectation_problems(case: Path, findings: list[dict]) -> list[str]:
+    """(e) `# error:` comments vs the linter's codes, line by line."""
     got: dict[int, set[str]] = {}
     for f in findings:
         got.setdefault(f["location"]["row"], set()).add(f["code"])
     want = expected_codes(case)
-    problems = [
+    return [
         f"  line {ln}: {src_line(case, ln)}\n      expected {sorted(want.get(ln, ()))}, "
         f"linter reported {sorted(got.get(ln, ()))}"
         for ln in sorted(set(got) | set(want)) if got.get(ln, set()) != want.get(ln, set())]
-    assert not problems, f"{case.name}: expectations differ from the linter:\n" + "\n".join(problems)
 
 
-@case_param()
-def test_linter_findings_confirmed_by_compiler(case):
-    """(a), (b), (c): each finding sits on an op the compiler really emits."""
-    findings = need_linter(case)
-    results = need_oracle(case)
+def soundness_problems(case: Path, findings: list[dict], results: dict) -> list[str]:
+    """(a), (b), (c) and TL004: findings the compiled IR does not confirm."""
     products = set().union(*(r.product_lines() for r in results.values()))
     widened_products = {ln for r in results.values() for c in r.late_casts if c.reaches_address
                         for ln in c.site.lines}
@@ -598,27 +597,21 @@ def test_linter_findings_confirmed_by_compiler(case):
         else:
             continue  # codes the oracle has no model for
         if not ok:
-            problems.append(fmt(case, row, f"{code} {f['message'][:160]}", results)
+            problems.append(fmt(case, row, f"{code} {f.get('message', '')[:160]}", results)
                             + f"\n      (expected the compiler to show {want})")
-    assert not problems, (f"{case.name}: linter findings the compiled IR does not confirm:\n"
-                          + "\n".join(problems))
+    return problems
 
 
-@case_param()
-def test_compiler_sites_explained(case):
-    """(d) each i32 product into an address / late cast is flagged or waived."""
-    findings = need_linter(case)
-    results = need_oracle(case)
+def completeness_problems(case: Path, findings: list[dict], results: dict) -> list[str]:
+    """(d) i32 products into addresses and late casts that are neither flagged nor waived."""
     rows = by_row(findings)
     waived = waivers(case)
-    problems = []
-    seen = set()
+    problems, seen = [], set()
 
     def check(lines: set[int], what: str, anchor: int):
-        key = (anchor, what)
-        if key in seen:
+        if (anchor, what) in seen:
             return
-        seen.add(key)
+        seen.add((anchor, what))
         if any(ln in rows or ln in waived for ln in lines):
             return
         problems.append(fmt(case, anchor, "no finding", results)
@@ -630,6 +623,41 @@ def test_compiler_sites_explained(case):
         for c in r.late_casts:
             check(set(c.site.lines) | set(c.cast.lines),
                   f"{k}: i32 product widened on line {c.cast_line}", c.site.line)
+    return problems
+
+
+def waiver_problems(case: Path, results: dict) -> list[str]:
+    """`# oracle:` waivers on compiled lines where the compiler shows nothing to waive."""
+    covered = set().union(*(r.covered_lines for r in results.values())) if results else set()
+    sites = set()
+    for r in results.values():
+        sites |= r.product_lines() | r.late_cast_lines()
+        sites |= {ln for c in r.late_casts for ln in c.site.lines}
+        sites |= {ln for s in r.offset_adds for ln in s.lines} | r.accumulator_lines()
+    return [f"  line {ln}: {src_line(case, ln)}\n      waiver: {why}\n"
+            f"      oracle: {oracle_says(results, ln)}"
+            for ln, why in sorted(waivers(case).items()) if ln in covered and ln not in sites]
+
+
+@case_param()
+def test_case_expectations_match_linter(case):
+    """(e) `# error:` comments == the linter's codes, line by line."""
+    problems = expectation_problems(case, need_linter(case))
+    assert not problems, f"{case.name}: expectations differ from the linter:\n" + "\n".join(problems)
+
+
+@case_param()
+def test_linter_findings_confirmed_by_compiler(case):
+    """(a), (b), (c): each finding sits on an op the compiler really emits."""
+    problems = soundness_problems(case, need_linter(case), need_oracle(case))
+    assert not problems, (f"{case.name}: linter findings the compiled IR does not confirm:\n"
+                          + "\n".join(problems))
+
+
+@case_param()
+def test_compiler_sites_explained(case):
+    """(d) each i32 product into an address / late cast is flagged or waived."""
+    problems = completeness_problems(case, need_linter(case), need_oracle(case))
     assert not problems, (f"{case.name}: 32-bit address arithmetic the linter does not report:\n"
                           + "\n".join(problems))
 
@@ -638,14 +666,63 @@ def test_compiler_sites_explained(case):
 def test_oracle_waivers_are_needed(case):
     """A `# oracle:` waiver must sit on a compiled line where the compiler really
     does 32-bit arithmetic into an address (or a late cast)."""
-    results = need_oracle(case)
-    covered = set().union(*(r.covered_lines for r in results.values())) if results else set()
-    sites = set()
-    for r in results.values():
-        sites |= r.product_lines() | r.late_cast_lines()
-        sites |= {ln for c in r.late_casts for ln in c.site.lines}
-        sites |= {ln for s in r.offset_adds for ln in s.lines} | r.accumulator_lines()
-    problems = [f"  line {ln}: {src_line(case, ln)}\n      waiver: {why}\n"
-                f"      oracle: {oracle_says(results, ln)}"
-                for ln, why in sorted(waivers(case).items()) if ln in covered and ln not in sites]
+    problems = waiver_problems(case, need_oracle(case))
     assert not problems, f"{case.name}: stale `# oracle:` waivers:\n" + "\n".join(problems)
+
+
+# --- the cross-check's own checks, on a synthetic case with a simulated linter ---------
+
+SYNTHETIC = TESTS / "oracle_probes" / "case_like.py"
+
+
+def perfect_linter(path: Path) -> list[dict]:
+    """The findings a linter that matches the `# error:` comments would report."""
+    return [{"code": c, "location": {"row": ln, "column": 1}, "message": "simulated"}
+            for ln, codes in sorted(expected_codes(path).items()) for c in sorted(codes)]
+
+
+def synthetic_variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    text = SYNTHETIC.read_text()
+    assert old in text
+    out = tmp_path / f"{name}.py"
+    out.write_text(text.replace(old, new))
+    return out
+
+
+def test_cross_check_accepts_a_consistent_case():
+    findings, results = perfect_linter(SYNTHETIC), oracle.oracle_sites(SYNTHETIC)
+    assert expectation_problems(SYNTHETIC, findings) == []
+    assert soundness_problems(SYNTHETIC, findings, results) == []
+    assert completeness_problems(SYNTHETIC, findings, results) == []
+    assert waiver_problems(SYNTHETIC, results) == []
+
+
+def test_cross_check_rejects_a_finding_without_compiler_evidence():
+    findings, results = perfect_linter(SYNTHETIC), oracle.oracle_sites(SYNTHETIC)
+    safe = marker("safe_line", SYNTHETIC)
+    for code in ("TL002", "TL003", "TL004", "TL006"):
+        bogus = findings + [{"code": code, "location": {"row": safe, "column": 1}, "message": "bogus"}]
+        problems = soundness_problems(SYNTHETIC, bogus, results)
+        assert len(problems) == 1 and f"line {safe}:" in problems[0] and code in problems[0]
+        assert len(expectation_problems(SYNTHETIC, bogus)) == 1
+
+
+def test_cross_check_rejects_a_missing_finding():
+    results = oracle.oracle_sites(SYNTHETIC)
+    line = marker("product_line", SYNTHETIC)
+    findings = [f for f in perfect_linter(SYNTHETIC) if f["location"]["row"] != line]
+    problems = completeness_problems(SYNTHETIC, findings, results)
+    assert len(problems) == 1 and f"line {line}:" in problems[0] and "i32 muli into addptr" in problems[0]
+    late = marker("late_line", SYNTHETIC)
+    findings = [f for f in perfect_linter(SYNTHETIC) if f["location"]["row"] != late]
+    assert any(f"line {late}:" in p for p in completeness_problems(SYNTHETIC, findings, results))
+
+
+def test_cross_check_requires_and_checks_waivers(tmp_path):
+    unwaived = synthetic_variant(tmp_path, "unwaived", "# oracle: block start", "# no waiver")
+    res = oracle.oracle_sites(unwaived)
+    problems = completeness_problems(unwaived, perfect_linter(unwaived), res)
+    assert len(problems) == 1 and f"line {marker('waived_line', SYNTHETIC)}:" in problems[0]
+    stale = synthetic_variant(tmp_path, "stale", "# P:safe_line", "# P:safe_line  # oracle: not needed")
+    problems = waiver_problems(stale, oracle.oracle_sites(stale))
+    assert len(problems) == 1 and "not needed" in problems[0]
