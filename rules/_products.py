@@ -13,6 +13,7 @@ from tritonlint import explain
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
 from tritonlint.values import Width
+from tritonlint.walk import names, walk
 from tritonlint.widen import widen_edits
 
 from .base import Finding, NodeFix, RuleContext
@@ -92,24 +93,13 @@ def _bindings(fn: cst.FunctionDef, name: str) -> tuple[list[cst.Assign], list[cs
     occurrence, which rules out the definition-level fix)."""
     assigns: list[cst.Assign] = []
     targets: set[int] = set()
-    loads: list[cst.Name] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for t in node.targets:
-                if isinstance(t.target, cst.Name) and t.target.value == name and len(node.targets) == 1:
-                    assigns.append(node)
-                    targets.add(id(t.target))
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name and id(node) not in targets:
-                loads.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is fn
-
-    fn.visit(V())
-    loads = [n for n in loads if n is not fn.name]
+    for node in walk(fn.body):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            t = node.targets[0].target
+            if isinstance(t, cst.Name) and t.value == name:
+                assigns.append(node)
+                targets.add(id(t))
+    loads = [n for n in names(fn.body, name) if id(n) not in targets]
     return assigns, loads
 
 

@@ -6,6 +6,7 @@ import libcst as cst
 from tritonlint import explain
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
+from tritonlint.walk import names
 from tritonlint.widen import int64
 
 from . import _products
@@ -145,15 +146,4 @@ def _retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk]) -> NodeFix | No
 
 
 def _name_uses(body: cst.CSTNode, name: str) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name:
-                found.append(node)
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False  # a nested def has its own scope
-
-    body.visit(V())
-    return found
+    return names(body, name)  # nested defs are not entered: they have their own scope

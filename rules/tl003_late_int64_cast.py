@@ -7,6 +7,7 @@ from tritonlint import explain
 from tritonlint.analysis import code_of
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import LateCast, Risk
+from tritonlint.walk import walk
 from tritonlint.widen import widened_code
 
 from . import _products
@@ -149,15 +150,7 @@ def code_of_exact(node: cst.CSTNode) -> str:
 
 
 def _descendants(node: cst.CSTNode) -> set[int]:
-    out: set[int] = set()
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, n: cst.CSTNode) -> bool:
-            out.add(id(n))
-            return True
-
-    node.visit(V())
-    return out
+    return {id(n) for n in walk(node)}
 
 
 __all__ = ["LateInt64Cast", "code_of"]

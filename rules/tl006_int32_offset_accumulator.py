@@ -7,6 +7,7 @@ from tritonlint import explain
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
 from tritonlint.values import short_int
+from tritonlint.walk import walk
 from tritonlint.widen import language_alias, widened_code
 
 from .base import Finding, Invalid, NodeEdit, NodeFix, Rule, RuleContext
@@ -136,21 +137,12 @@ def _init_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
 
 def _initial_assignment(body: cst.CSTNode, name: str, stop: cst.CSTNode) -> cst.Assign | None:
     """The last plain ``name = ...`` before ``stop`` in source order."""
-    found: list[cst.Assign] = []
-    done = [False]
-
-    class V(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if done[0]:
-                return False
-            if node is stop:
-                done[0] = True
-                return False
-            if isinstance(node, cst.Assign) and len(node.targets) == 1:
-                t = node.targets[0].target
-                if isinstance(t, cst.Name) and t.value == name:
-                    found.append(node)
-            return True
-
-    body.visit(V())
-    return found[-1] if found else None
+    found = None
+    for node in walk(body):
+        if node is stop:
+            break
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            t = node.targets[0].target
+            if isinstance(t, cst.Name) and t.value == name:
+                found = node
+    return found

@@ -21,6 +21,7 @@ import libcst as cst
 
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
+from .walk import names, walk
 from .values import (
     BLOCK_LITERAL_MAX,
     INDEX_ROLES,
@@ -79,8 +80,41 @@ _DTYPES = {
 MAX_CALL_DEPTH = 4
 
 
+_CODE_MEMO: dict[int, tuple[cst.CSTNode, str]] = {}
+
+
 def code_of(node: cst.CSTNode) -> str:
-    """Source text of a node, whitespace-normalised (used in messages and fingerprints)."""
+    """Source text of a node, whitespace-normalised (used in messages and fingerprints).
+
+    Memoised: the analysis asks for the same nodes on every loop pass and for every
+    call of a helper."""
+    hit = _CODE_MEMO.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_CODE_MEMO) > 50_000:
+        _CODE_MEMO.clear()
+    text = _code_of(node)
+    _CODE_MEMO[id(node)] = (node, text)
+    return text
+
+
+class Lazy:
+    """Text of a node, rendered only if a message needs it (most values never
+    reach a message, and rendering code is costly)."""
+
+    __slots__ = ("prefix", "node")
+
+    def __init__(self, prefix: str, node: cst.CSTNode):
+        self.prefix = prefix
+        self.node = node
+
+    def __str__(self) -> str:
+        return self.prefix + _clip(code_of(self.node))
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
+
+
+def _code_of(node: cst.CSTNode) -> str:
     if isinstance(node, cst.BaseExpression) and node.lpar:
         node = node.with_changes(lpar=[], rpar=[])  # `(a * b)` reads as `a * b`
     text = _MODULE.code_for_node(node)
@@ -220,7 +254,9 @@ class Analyzer:
         key = id(fn)
         if key not in self._shape_cache:
             collector = _ShapeCollector(self.imports)
-            fn.body.visit(collector)
+            for node in walk(fn.body):
+                if isinstance(node, cst.Call):
+                    collector.visit_Call(node)
             self._shape_cache[key] = collector.names
         return self._shape_cache[key]
 
@@ -228,7 +264,11 @@ class Analyzer:
         key = id(fn)
         if key not in self._ptr_cache:
             collector = _PointerCollector(self.imports)
-            fn.body.visit(collector)
+            for node in walk(fn.body):
+                if isinstance(node, cst.Call):
+                    collector.visit_Call(node)
+                elif isinstance(node, cst.Assign):
+                    collector.visit_Assign(node)
             self._ptr_cache[key] = collector.resolve()
         return self._ptr_cache[key]
 
@@ -346,7 +386,7 @@ class Analyzer:
             width,
             role=role,
             bound=bound,
-            origin=merge_origin(((name, f"loop index over {code_of(it)}"),)),
+            origin=((name, Lazy("loop index over ", it)),),
             risks=frozenset().union(*(v.risks for v in parts)),
         )
 
@@ -433,7 +473,7 @@ class Analyzer:
         out = Value(
             width,
             role=Role.FLAT,
-            origin=merge_origin(((name, f"offset accumulated in a loop (`{code_of(stmt)}`)"),), rhs.origin),
+            origin=merge_origin(((name, "offset accumulated in a loop"),), rhs.origin),
             risks=current.risks | rhs.risks | {risk.id},
             narrowed=current.narrowed | rhs.narrowed,
         )
@@ -443,7 +483,7 @@ class Analyzer:
     def assign(self, target, value: Value, env, stmt, value_expr=None) -> None:
         if isinstance(target, cst.Name):
             if value_expr is not None and not isinstance(value_expr, (cst.Name, cst.Integer)) and value.width.is_int:
-                value = value.with_(origin=merge_origin(((target.value, f"= {_clip(code_of(value_expr))}"),), value.origin))
+                value = value.with_(origin=merge_origin(((target.value, Lazy("= ", value_expr)),), value.origin))
             env[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
@@ -670,13 +710,13 @@ class Analyzer:
             axis = _int_value(axis_node) if axis_node is not None else 0
             if member == "num_programs":
                 # a count of blocks: a grid-stride loop (`row += num_programs`) walks coordinates
-                return Value(Width.I32, role=Role.BLOCKIDX, origin=((code_of(node), "grid size"),))
+                return Value(Width.I32, role=Role.BLOCKIDX, origin=((f"num_programs({axis})", "grid size"),))
             return Value(Width.I32, role=Role.BLOCKIDX, bound=65535 if axis in (1, 2) else None,
-                         origin=((code_of(node), f"program id, axis {axis}"),))
+                         origin=((f"program_id({axis})", f"program id, axis {axis}"),))
         if member == "arange":
             vals = [self.eval(p, env) for p in pos]
             bound = vals[1].const if len(vals) > 1 and vals[1].const is not None else None
-            return Value(Width.I32, role=Role.SMALL, bound=bound, origin=((code_of(node), "block of indices"),))
+            return Value(Width.I32, role=Role.SMALL, bound=bound, origin=(("tl.arange", "block of indices"),))
         if member in _SINK_FUNCS:
             ptr = arg(0, "pointer")
             for p in pos[1:]:
@@ -688,7 +728,7 @@ class Analyzer:
                 self.eval(ptr, env)
             if member == "load":
                 return Value(Width.UNKNOWN, role=Role.COORD, loaded=True,
-                             origin=((_clip(code_of(node)), "loaded from memory: int32 if the tensor holds int32"),))
+                             origin=((f"tl.load@{id(node)}", Lazy("loaded from memory, int32 if the tensor holds int32: ", node)),))
             if member.startswith("atomic"):
                 return Value(Width.UNKNOWN, role=Role.OTHER, loaded=True)
             return Value(Width.OTHER)
@@ -938,7 +978,7 @@ def _module_int_constants(module: cst.Module) -> dict[str, int]:
     return out
 
 
-class _ShapeCollector(cst.CSTVisitor):
+class _ShapeCollector:
     """Names used as shapes (arange bounds, block shapes, static_range bounds):
     these constexprs are block sizes, never strides, and must stay constexpr."""
 
@@ -960,14 +1000,7 @@ class _ShapeCollector(cst.CSTVisitor):
 
 
 def _names_in(node: cst.CSTNode) -> list[str]:
-    out: list[str] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            out.append(n.value)
-
-    node.visit(V())
-    return out
+    return [n.value for n in names(node)]
 
 
 def _base_names(node: cst.BaseExpression) -> list[str]:
@@ -986,7 +1019,7 @@ def _base_names(node: cst.BaseExpression) -> list[str]:
     return []
 
 
-class _PointerCollector(cst.CSTVisitor):
+class _PointerCollector:
     """Which names are pointers: bases of load/store/atomic/make_block_ptr
     arguments, followed back through ``p = base + off`` assignments."""
 
@@ -1013,9 +1046,6 @@ class _PointerCollector(cst.CSTVisitor):
         for t in node.targets:
             if isinstance(t.target, cst.Name):
                 self.assigned.setdefault(t.target.value, set()).update(_base_names(node.value))
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        return None
 
     def resolve(self) -> set[str]:
         out = set(self.direct)

@@ -24,6 +24,8 @@ def describe(op: Operand) -> str:
     if entries:
         name, what = entries[0]
         if what:
+            if "@" in name:  # an anonymous value (a load): its text says what it is
+                return f"`{op.code}` ({what})"
             return f"`{op.code}` (from {name}: {what})" if name != op.code else f"`{op.code}` ({what})"
     return f"`{op.code}`"
 
@@ -39,7 +41,7 @@ def chain(risk: Risk) -> tuple[str, ...]:
             if name in seen or not what:
                 continue
             seen.add(name)
-            out.append(f"{name}: {what}")
+            out.append(str(what) if "@" in name else f"{name}: {what}")
     return tuple(out)
 
 

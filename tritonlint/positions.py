@@ -42,7 +42,7 @@ class PositionIndex:
     def _position_function(self, fn: JitFunction):
         synthetic = cst.Module(body=[fn.node], default_indent=self.module.default_indent,
                                default_newline=self.module.default_newline)
-        positions = MetadataWrapper(synthetic, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _positions(synthetic)
         syn_line = positions[fn.node.name].start.line
         real_line = _def_line(self.lines, fn.name, fn.ordinal)
         if real_line is None:
@@ -56,8 +56,20 @@ class PositionIndex:
 
     def _whole_module(self):
         if self._whole is None:
-            self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._whole = _positions(self.module)
         return self._whole
+
+
+def _positions(module: cst.Module):
+    """Node -> CodeRange. Runs the provider's code generation directly: going
+    through MetadataWrapper adds a visit of the whole tree that costs as much
+    again. Falls back to the public API if libcst's internals ever change."""
+    try:
+        provider = PositionProvider()
+        provider._gen_impl(module)  # noqa: SLF001 - see docstring
+        return provider._computed  # noqa: SLF001
+    except Exception:  # pragma: no cover - only on an incompatible libcst
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
 def _def_line(lines: list[str], name: str, ordinal: int) -> int | None:
