@@ -120,7 +120,7 @@ def merge_base(root: Path, ref: str) -> str:
                               f"shallow clone; run `git fetch --deepen=100` (repeat until it is found) "
                               f"or `git fetch --unshallow`")
         raise ReviewError(f"`{ref}` and HEAD have no common history (git merge-base found none)")
-    return base
+    return _out(proc)
 
 
 def changed_files(root: Path, base: str) -> list[Change]:

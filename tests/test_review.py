@@ -1,0 +1,233 @@
+"""``tritonlint review --base REF``, end to end in temporary git repositories."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+if shutil.which("git") is None:
+    pytest.skip("git is not installed", allow_module_level=True)
+
+KERNEL = """import triton
+import triton.language as tl
+
+
+@triton.jit
+def k(x_ptr, stride: tl.int64, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    tl.store(x_ptr + pid * stride + tl.arange(0, BLOCK), 0.0)
+"""
+BUGGY = KERNEL.replace("stride: tl.int64", "stride")  # line 8: `pid * stride` in int32
+OTHER = """
+
+@triton.jit
+def other(y_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.arange(0, BLOCK)
+    tl.store(y_ptr + offs, 1.0, mask=offs < n)
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", "-c", "user.name=tritonlint-test", "-c", "user.email=test@example.invalid",
+                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+                          cwd=cwd, capture_output=True, text=True)
+    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
+    return proc.stdout.strip()
+
+
+def review(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tritonlint", "review", *args], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def review_json(cwd: Path, *args: str) -> tuple[int, list[dict]]:
+    r = review(cwd, "--format", "json", *args)
+    assert r.returncode in (0, 1), r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    return root
+
+
+def start(repo: Path, files: dict[str, str]) -> None:
+    """Commit ``files`` on `main`, then check out a new branch `feature`."""
+    for name, text in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "feature")
+
+
+def test_new_finding_on_changed_line(repo):
+    start(repo, {"k.py": KERNEL.replace("pid * stride", "pid.to(tl.int64) * stride").replace("stride: tl.int64", "stride")})
+    (repo / "k.py").write_text(BUGGY)  # uncommitted: the working tree is what is reviewed
+    r = review(repo, "--base", "main")
+    assert r.returncode == 1, r.stderr
+    assert r.stdout.startswith("## tritonlint review: 1 new finding\n")
+    assert "`k.py:8:22`" in r.stdout
+    assert "**When it breaks**" in r.stdout and "2\\*\\*31" in r.stdout
+    assert "```diff" in r.stdout and "+    pid = tl.program_id(0).to(tl.int64)" in r.stdout
+    code, data = review_json(repo, "--base", "main")
+    assert code == 1 and [(d["code"], d["location"]["row"]) for d in data] == [("TL002", 8)]
+
+
+def test_new_finding_caused_by_another_line(repo):
+    """Dropping the `tl.int64` annotation makes the untouched product line int32."""
+    start(repo, {"k.py": KERNEL})
+    assert review(repo, "--base", "main").returncode == 0
+    (repo / "k.py").write_text(BUGGY)
+    git(repo, "commit", "-q", "-am", "drop the annotation")
+    code, data = review_json(repo, "--base", "main")
+    assert code == 1
+    assert [(d["code"], d["location"]["row"], d["expression"]) for d in data] == [("TL002", 8, "pid * stride")]
+
+
+def test_moved_old_finding_is_not_new(repo):
+    start(repo, {"k.py": BUGGY})
+    lines = BUGGY.splitlines(keepends=True)
+    moved = "".join(lines[:3]) + "# a comment\n# and another\n" + OTHER + "".join(lines[3:])
+    (repo / "k.py").write_text(moved)
+    r = review(repo, "--base", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no new findings" in r.stdout
+    assert "1 finding that already existed at the base is not shown" in r.stdout
+    # while `check` still reports it, on its new line
+    check = subprocess.run([sys.executable, "-m", "tritonlint", "check", "k.py"], cwd=repo, capture_output=True, text=True)
+    assert check.returncode == 1 and "k.py:16:22: TL002" in check.stdout
+
+
+def test_renamed_file_keeps_its_old_findings(repo):
+    start(repo, {"kernels/k.py": BUGGY})
+    git(repo, "mv", "kernels/k.py", "kernels/renamed.py")
+    (repo / "kernels" / "renamed.py").write_text(BUGGY + OTHER)  # renamed and edited
+    git(repo, "add", "-A")
+    r = review(repo, "--base", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no new findings" in r.stdout
+    git(repo, "commit", "-q", "-m", "rename")
+    assert review(repo, "--base", "main").returncode == 0
+
+
+def test_multiplicity(repo):
+    """One `pid * stride` at the base, two in the head: one is new, the added one."""
+    start(repo, {"k.py": BUGGY})
+    two = BUGGY + "    tl.store(x_ptr + pid * stride + tl.arange(0, BLOCK) + BLOCK, 1.0)\n"
+    (repo / "k.py").write_text(two)
+    code, data = review_json(repo, "--base", "main")
+    assert code == 1
+    assert [d["location"]["row"] for d in data] == [9]
+
+
+def test_untracked_file_findings_are_new(repo):
+    start(repo, {"k.py": KERNEL})
+    (repo / "new_kernel.py").write_text(BUGGY)
+    code, data = review_json(repo, "--base", "main")
+    assert code == 1 and [Path(d["filename"]).name for d in data] == ["new_kernel.py"]
+
+
+def test_uses_the_merge_base_not_the_tip(repo):
+    """A bug fixed on main after the branch point is not new on the branch."""
+    start(repo, {"k.py": BUGGY, "other.py": KERNEL})
+    (repo / "other.py").write_text(KERNEL + OTHER)
+    git(repo, "commit", "-q", "-am", "feature work")
+    git(repo, "checkout", "-q", "main")
+    (repo / "k.py").write_text(KERNEL)
+    git(repo, "commit", "-q", "-am", "fix on main")
+    git(repo, "checkout", "-q", "feature")
+    r = review(repo, "--base", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_paths_limit_the_review(repo):
+    start(repo, {"a/k.py": KERNEL, "b/k.py": KERNEL})
+    (repo / "a" / "k.py").write_text(BUGGY)
+    (repo / "b" / "k.py").write_text(BUGGY)
+    code, data = review_json(repo, "--base", "main", "b")
+    assert code == 1 and [Path(d["filename"]).parent.name for d in data] == ["b"]
+    # from a subdirectory, paths are relative to it
+    code, data = review_json(repo / "a", "--base", "main", ".")
+    assert code == 1 and [Path(d["filename"]).parent.name for d in data] == ["a"]
+
+
+def test_review_leaves_the_tree_alone(repo):
+    start(repo, {"k.py": KERNEL})
+    (repo / "k.py").write_text(BUGGY)
+    (repo / "untracked.py").write_text(BUGGY)
+    git(repo, "add", "k.py")
+    before = (git(repo, "status", "--porcelain"), git(repo, "rev-parse", "HEAD"), git(repo, "stash", "list"))
+    assert review(repo, "--base", "main").returncode == 1
+    assert (git(repo, "status", "--porcelain"), git(repo, "rev-parse", "HEAD"), git(repo, "stash", "list")) == before
+    assert (repo / "k.py").read_text() == BUGGY
+
+
+def test_other_formats_and_output_file(repo):
+    start(repo, {"k.py": KERNEL})
+    (repo / "k.py").write_text(BUGGY)
+    r = review(repo, "--base", "main", "--format", "github")
+    assert r.returncode == 1 and r.stdout.startswith("::error file=k.py,line=8,col=22,")
+    r = review(repo, "--base", "main", "--format", "text", "--color", "never")
+    assert r.returncode == 1 and "k.py:8:22: TL002" in r.stdout
+    r = review(repo, "--base", "main", "-o", "comment.md")
+    assert r.returncode == 1 and r.stdout == ""
+    assert (repo / "comment.md").read_text().startswith("## tritonlint review: 1 new finding")
+    assert review(repo, "--base", "main", "--exit-zero").returncode == 0
+
+
+def test_missing_base_in_shallow_clone(repo, tmp_path):
+    start(repo, {"k.py": KERNEL})
+    (repo / "k.py").write_text(BUGGY)
+    git(repo, "commit", "-q", "-am", "one")
+    (repo / "k.py").write_text(BUGGY + OTHER)
+    git(repo, "commit", "-q", "-am", "two")
+    base_sha = git(repo, "rev-parse", "main")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", repo.as_uri(), str(clone))
+    r = review(clone, "--base", base_sha)
+    assert r.returncode == 2
+    assert "base commit not available" in r.stderr and "git fetch --deepen" in r.stderr, r.stderr
+    r = review(clone, "--base", "origin/main")
+    assert r.returncode == 2 and "git fetch origin main" in r.stderr, r.stderr
+    # the branch tip of main fetched alone: its history does not reach the merge base yet
+    git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    r = review(clone, "--base", "origin/main")
+    assert r.returncode == 2 and "merge base" in r.stderr and "--deepen" in r.stderr, r.stderr
+    # once the history is there, the shallow clone works
+    git(clone, "fetch", "-q", "--deepen", "5", "origin")
+    r = review(clone, "--base", "origin/main")
+    assert r.returncode == 1, r.stderr
+    assert "1 new finding" in r.stdout
+
+
+def test_shallow_clone_with_base_present(repo, tmp_path):
+    start(repo, {"k.py": KERNEL})
+    (repo / "k.py").write_text(BUGGY)
+    git(repo, "commit", "-q", "-am", "drop the annotation")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", "--branch", "feature", repo.as_uri(), str(clone))
+    r = review(clone, "--base", "HEAD~1")
+    assert r.returncode == 1, r.stderr
+    assert "1 new finding" in r.stdout
+
+
+def test_errors_exit_2(repo, tmp_path):
+    start(repo, {"k.py": KERNEL})
+    r = review(repo, "--base", "no-such-branch")
+    assert r.returncode == 2 and "base commit not available" in r.stderr
+    outside = tmp_path / "not-a-repo"
+    outside.mkdir()
+    r = review(outside, "--base", "main")
+    assert r.returncode == 2 and "not inside a git repository" in r.stderr
+    (repo / "broken.py").write_text("import triton\n@triton.jit\ndef k(:\n    pass\n")
+    r = review(repo, "--base", "main")
+    assert r.returncode == 2 and "broken.py:3" in r.stderr
