@@ -120,6 +120,8 @@ def run_check(args) -> int:
     text = render(args.format, report, color=_color(args)) if args.format == "text" else render(args.format, report)
     if args.statistics and args.format == "text":
         text += statistics(report)
+    elif args.statistics and args.format == "json":
+        text = statistics_json(report)  # as ruff: the counts replace the findings in JSON
     _emit(text, args.output_file)
     if args.format != "text":
         _print_errors(report)
@@ -146,6 +148,21 @@ def statistics(report: Report) -> str:
 
     lines = [f"{n:>5}  {code}  {BY_CODE[code].name}  ({fixable[code]} fixable)" for code, n in sorted(counts.items())]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def statistics_json(report: Report) -> str:
+    """``[{code, name, count, fixable, fixable_count}]``, the shape of ruff's JSON statistics."""
+    import json
+    from collections import Counter
+
+    from .diagnostics import Applicability
+    from .rules import BY_CODE
+
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
+    rows = [{"code": c, "name": BY_CODE[c].name, "count": n, "fixable": fixable[c] > 0, "fixable_count": fixable[c]}
+            for c, n in sorted(counts.items())]
+    return json.dumps(rows, indent=2) + "\n"
 
 
 def _fix(paths: list[Path], resolver: Resolver, args) -> tuple[list[FileResult], list[str]]:
