@@ -52,9 +52,33 @@ def _width(risk: Risk) -> str:
     return "int32" if w == "unknown-int" else w
 
 
+def merge_conflict(risks) -> str | None:
+    """Why widening these products would not compile, if it would not."""
+    for r in risks:
+        for name, stmt in r.merges:
+            where = "loop" if isinstance(stmt, (cst.For, cst.While)) else "if/else"
+            return (f"`{name}` must keep one type across the {where} it is assigned in, and the other "
+                    f"assignment is int32: widen both (for example start it as int64)")
+    return None
+
+
+def display_only(fix: NodeFix | None, reason: str) -> NodeFix | None:
+    if fix is None:
+        return None
+    return NodeFix(Applicability.DISPLAY, f"{fix.message} (not applied: {reason})", fix.edits)
+
+
 def widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     """Widen the index where it is defined when every use of it is the index of a
-    flagged product (one edit fixes them all), else right before this multiply."""
+    flagged product (one edit fixes them all), else right before this multiply.
+    Display-only when the product meets a plain int32 value of the same variable
+    at a join (Triton rejects the type change there)."""
+    fix = _widen_index_fix(ctx, risk)
+    reason = merge_conflict([risk])
+    return display_only(fix, reason) if reason else fix
+
+
+def _widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     idx = risk.index
     if idx is None:
         return None

@@ -137,10 +137,13 @@ def _retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk]) -> NodeFix | No
     param = ctx.facts.params.get((risk.function.name, name))
     if param is None or param.default is not None or param.annotation is None:
         return None
-    stride_nodes = {id(r.stride.node) for r in risks if r.stride is not None and r.function is risk.function}
+    mine = [r for r in risks if r.stride is not None and r.function is risk.function]
+    stride_nodes = {id(r.stride.node) for r in mine}
     uses = _name_uses(risk.function.node.body, name)
     if not uses or any(id(n) not in stride_nodes for n in uses):
         return None
+    if _products.merge_conflict([r for r in mine if isinstance(r.stride.node, cst.Name) and r.stride.node.value == name]):
+        return None  # the index fix reports why it is display-only
     edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
     return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))
 

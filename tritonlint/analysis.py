@@ -291,6 +291,7 @@ class Analyzer:
                     self.exec_stmt(stmt.orelse, else_env)
                 else:
                     self.exec_block(stmt.orelse.body.body, else_env)
+            self._check_merge(then_env, else_env, stmt, None)
             _merge_into(env, then_env, else_env)
         elif isinstance(stmt, cst.For):
             self.exec_for(stmt, env)
@@ -326,6 +327,7 @@ class Analyzer:
                 if isinstance(stmt, cst.While):
                     self.eval(stmt.test, body_env)
                 merged = dict(current)
+                self._check_merge(current, body_env, stmt, current)
                 _merge_into(merged, current, body_env)
                 current = merged
         finally:
@@ -870,6 +872,21 @@ class Analyzer:
                 if self._annotation_kind(p.annotation.annotation if p.annotation else None) == "constexpr":
                     args[p.name.value] = args[p.name.value].with_(width=Width.CONST)
         return self.analyse_function(fn, args, len(self._frames))
+
+    def _check_merge(self, a: dict[str, Value], b: dict[str, Value], stmt, before: dict[str, Value] | None) -> None:
+        """A variable that meets itself at an if/else join or a loop back edge must
+        keep one type in Triton. If one side carries a risky product (which a fix
+        would widen to int64) and the other side is a plain 32-bit value, widening
+        only the product would not compile: remember that on the risk."""
+        names = a.keys() & b.keys() if before is None else a.keys() & b.keys() & before.keys()
+        for name in names:
+            va, vb = a[name], b[name]
+            if va is vb or not (va.width.is_int and vb.width.is_int):
+                continue
+            for x, y in ((va, vb), (vb, va)):
+                if x.risks and not y.risks and not y.width.is64:
+                    for rid in x.risks:
+                        self.facts.risks[rid].merges.append((name, stmt))
 
     # ----------------------------------------------------------------- facts
     def _new_id(self) -> int:

@@ -49,6 +49,9 @@ class Risk:
     uses: list[Use] = field(default_factory=list)
     late_casts: list[int] = field(default_factory=list)  # LateCast ids
     narrowings: set[int] = field(default_factory=set)  # Narrowing ids feeding it
+    #: (variable, if/loop statement) where the product's value meets a plain int32
+    #: value of the same variable: widening only the product would not compile
+    merges: list[tuple[str, cst.CSTNode]] = field(default_factory=list)
 
 
 @dataclass

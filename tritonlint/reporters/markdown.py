@@ -19,6 +19,7 @@ from . import Report
 from .github import display_path
 
 CONTEXT = 2  # source lines shown above a finding
+MAX_CHARS = 60_000  # GitHub rejects comments over 65536 characters
 
 _FIX_NOTE = {
     Applicability.SAFE: "safe: `tritonlint check --fix` applies it",
@@ -99,7 +100,8 @@ def fix_diff(d: Diagnostic, source: str) -> str:
 def _chain_item(item: str) -> str:
     """"i_t: loop index over range(NT)" -> "`i_t`: loop index over range(NT)"."""
     name, sep, what = item.partition(": ")
-    if sep and name and "`" not in name:
+    prose = re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", name)  # "loaded from memory, ...": not a value
+    if sep and name and "`" not in name and not prose:
         return f"{code(name)}: {text(what)}"
     return text(item)
 
@@ -154,8 +156,16 @@ def render(report: Report) -> str:
         out += [report.extra["preamble"], ""]
     if diags:
         out += summary_table(diags) + [""]
+        size = sum(len(line) + 1 for line in out)
         for i, d in enumerate(diags, 1):
-            out += finding(i, d, sources)
+            section = finding(i, d, sources)
+            size += sum(len(line) + 1 for line in section)
+            if size > MAX_CHARS and i > 1:
+                rest = len(diags) - i + 1
+                out += [f"*{_plural(rest, 'more finding')} not shown here to keep this report under GitHub's "
+                        f"comment size limit; `--format text` lists them all.*", ""]
+                break
+            out += section
     if report.errors:
         out += ["### Files that could not be parsed", ""]
         out += [f"- {code(f'{display_path(e.path)}:{e.line}:{e.column}')}: {text(e.message)}" for e in report.errors]
