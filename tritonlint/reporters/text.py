@@ -79,8 +79,11 @@ def summary(report: Report) -> str:
                          (f" ({unsafe} more with --unsafe-fixes)." if unsafe else "."))
         elif unsafe and not report.unsafe_fixes:
             parts.append(f"{unsafe} more fixable with --unsafe-fixes.")
-    else:
+    elif not report.errors:
         parts.append(f"All checks passed: {files} file{'s' if files != 1 else ''} checked "
+                     f"({kernels} kernel{'s' if kernels != 1 else ''}).")
+    else:
+        parts.append(f"No findings in the {files - len(report.errors)} file(s) that could be parsed "
                      f"({kernels} kernel{'s' if kernels != 1 else ''}).")
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed by noqa.")
