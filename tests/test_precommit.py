@@ -122,3 +122,33 @@ def test_force_exclude_applies_to_explicit_files(hook_env, project):
     git(project, "add", ".")
     r = try_repo(hook_env, project, "tritonlint", "vendored/kernel.py")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_readme_integration_snippets():
+    """The README's snippets name hooks that exist and flags that parse."""
+    import re
+    import shlex
+
+    yaml = pytest.importorskip("yaml")
+    from tritonlint import commands
+    from tritonlint.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## Integrations"):]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(blocks) >= 4
+    hook_ids = {h["id"] for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    docs = [yaml.safe_load(b) for b in blocks]
+    config = next(d for d in docs if "repos" in d)
+    assert {h["id"] for repo in config["repos"] for h in repo["hooks"]} <= hook_ids
+    parser = build_parser()
+    commands.register(parser)
+    calls = [line.strip() for b in blocks for line in b.splitlines()
+             if re.match(r"\s*(- run: )?tritonlint ", line)]
+    assert any("--format sarif" in c for c in calls) and any("--format github" in c for c in calls)
+    assert any(c.startswith("tritonlint review --base origin/") for c in calls)
+    for call in calls:
+        argv = shlex.split(re.sub(r"\$\{\{.*?\}\}", "main", call.removeprefix("- run: ")))[1:]
+        args = parser.parse_args(argv)  # SystemExit on a flag that does not exist
+        assert args.command in ("check", "review")
+    assert "github/codeql-action/upload-sarif" in section
