@@ -30,7 +30,8 @@ def k(x_ptr, stride, BLOCK: tl.constexpr):
     tl.store(x_ptr + pid * stride + tl.arange(0, BLOCK), 0.0)
 """
 
-pytestmark = pytest.mark.slow  # one pip install of the hook environment (about a minute)
+# the first try-repo pip-installs the hook environment (about a minute); marked, never skipped
+slow = pytest.mark.slow
 
 
 def _have_pre_commit() -> bool:
@@ -93,6 +94,7 @@ def test_hooks_file_declares_both_hooks():
         assert h["language"] == "python" and h["types"] == ["python"] and h["require_serial"] is False
 
 
+@slow
 def test_check_hook_fails_on_buggy_kernel(hook_env, project):
     r = try_repo(hook_env, project, "tritonlint", "kernel.py", "notes.txt")
     out = r.stdout + r.stderr
@@ -101,6 +103,7 @@ def test_check_hook_fails_on_buggy_kernel(hook_env, project):
     assert (project / "kernel.py").read_text() == BUGGY, "the check hook must not modify files"
 
 
+@slow
 def test_fix_hook_rewrites_then_passes(hook_env, project):
     r = try_repo(hook_env, project, "tritonlint-fix", "kernel.py")
     out = r.stdout + r.stderr
@@ -115,6 +118,7 @@ def test_fix_hook_rewrites_then_passes(hook_env, project):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+@slow
 def test_force_exclude_applies_to_explicit_files(hook_env, project):
     (project / "pyproject.toml").write_text('[tool.tritonlint]\nextend-exclude = ["vendored"]\n')
     (project / "vendored").mkdir()

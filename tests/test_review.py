@@ -231,3 +231,23 @@ def test_errors_exit_2(repo, tmp_path):
     (repo / "broken.py").write_text("import triton\n@triton.jit\ndef k(:\n    pass\n")
     r = review(repo, "--base", "main")
     assert r.returncode == 2 and "broken.py:3" in r.stderr
+
+
+def test_excluded_and_suppressed_findings_are_not_reported(repo):
+    start(repo, {"k.py": KERNEL, "pyproject.toml": '[tool.tritonlint]\nextend-exclude = ["vendored"]\n'})
+    (repo / "vendored").mkdir()
+    (repo / "vendored" / "k.py").write_text(BUGGY)
+    (repo / "k.py").write_text(BUGGY.replace("0.0)\n", "0.0)  # noqa: TL002 sizes are small\n"))
+    r = review(repo, "--base", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+    (repo / "k.py").write_text(BUGGY)
+    code, data = review_json(repo, "--base", "main")
+    assert code == 1 and [Path(d["filename"]).name for d in data] == ["k.py"]
+
+
+def test_base_head_reviews_uncommitted_changes(repo):
+    start(repo, {"k.py": KERNEL})
+    assert review(repo, "--base", "HEAD").returncode == 0
+    (repo / "k.py").write_text(BUGGY)
+    code, data = review_json(repo, "--base", "HEAD")
+    assert code == 1 and len(data) == 1
