@@ -339,3 +339,10 @@ def test_markdown_stays_under_githubs_comment_limit(tmp_path):
     assert r.stdout.startswith("## tritonlint: 450 findings\n")
     assert len(r.stdout) < 65536
     assert "more findings not shown here" in r.stdout and "`--format text` lists them all" in r.stdout
+
+
+def test_markdown_of_a_crlf_file(tmp_path):
+    (tmp_path / "crlf.py").write_bytes(TWO_PRODUCTS.replace("\n", "\r\n").encode())
+    r = check("markdown", path="crlf.py", cwd=tmp_path)
+    assert r.returncode == 1 and "\r" not in r.stdout
+    assert "+    pid = tl.program_id(0).to(tl.int64)\n" in r.stdout or "tl.cast(" in r.stdout

@@ -65,9 +65,11 @@ class _Sources:
 
     def get(self, path: str) -> str | None:
         if path not in self.cache:
+            from ..engine import SourceFile  # decodes as the engine did: BOM, coding line, line endings kept
+
             try:
-                self.cache[path] = Path(path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                self.cache[path] = SourceFile.read(Path(path)).text
+            except (OSError, UnicodeDecodeError, LookupError):
                 self.cache[path] = None
         return self.cache[path]
 
@@ -94,7 +96,7 @@ def fix_diff(d: Diagnostic, source: str) -> str:
     path = display_path(d.path)
     diff = difflib.unified_diff(source.splitlines(keepends=True), after.splitlines(keepends=True),
                                 fromfile=f"a/{path}", tofile=f"b/{path}", n=1)
-    return "".join(line if line.endswith("\n") else line + "\n" for line in diff)
+    return "".join(line.rstrip("\r\n") + "\n" for line in diff)  # CRLF files: no stray \r in the comment
 
 
 def _chain_item(item: str) -> str:

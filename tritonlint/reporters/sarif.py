@@ -70,7 +70,7 @@ def rule_descriptor(rule) -> dict:
         "defaultConfiguration": {"level": "error", "enabled": bool(rule.default_enabled)},
         "properties": {
             "tags": ["correctness", "int32-overflow", "triton"],
-            "fix": rule.fix_applicability.value if rule.fix_applicability else None,
+            "fix": rule.fix_applicability.value if rule.fix_applicability else "none",
         },
     }
 
