@@ -47,7 +47,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     review.add_argument("--config", type=Path, help="configuration file (instead of the nearest pyproject.toml)")
     review.add_argument("--target-version", help="oldest Triton version the kernels must be correct on")
     review.add_argument("--exit-zero", action="store_true", help="exit 0 even when new findings are found")
-    review.add_argument("--statistics", action="store_true", help="add counts by rule (text/github/sarif)")
+    review.add_argument("--statistics", action="store_true", help="counts by rule: added to text, github and sarif; "
+                                                                   "instead of the findings with json")
     review.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 

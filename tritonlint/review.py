@@ -298,7 +298,7 @@ def report_for(outcome: ReviewResult, statistics: bool = False):
 
 
 def run_review(args) -> int:
-    from .cli import _color, _emit, overrides_from, statistics
+    from .cli import _color, _emit, overrides_from, statistics, statistics_json
     from .reporters import render
 
     missing = [p for p in args.paths if not p.exists()]
@@ -317,6 +317,8 @@ def run_review(args) -> int:
         text = render("text", report, color=_color(args))
         if args.statistics:
             text += statistics(report)
+    elif args.format == "json" and args.statistics:
+        text = statistics_json(report)
     else:
         text = render(args.format, report)
     _emit(text, args.output_file)
