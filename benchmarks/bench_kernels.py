@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 import torch  # noqa: E402
 import triton  # noqa: E402
-from triton.testing import do_bench  # noqa: E402
+from triton.testing import do_bench, do_bench_cudagraph  # noqa: E402
 
 from fixtures.kernels import api  # noqa: E402
 
@@ -128,6 +128,8 @@ def main(argv=None) -> int:
     ap.add_argument("--kernels", default="conv_fwd,conv_update,delta")
     ap.add_argument("--rep-ms", type=int, default=100, help="do_bench measuring time per point (ms)")
     ap.add_argument("--plot", metavar="PNG", help="also write a plot (needs matplotlib)")
+    ap.add_argument("--graph-max-tokens", type=int, default=32768,
+                    help="after the main table, re-time sizes up to this with CUDA graphs (no launch overhead); 0: skip")
     args = ap.parse_args(argv)
     if not torch.cuda.is_available():
         print("bench_kernels.py needs a CUDA GPU (the interpreter cannot time kernels).")
@@ -164,6 +166,26 @@ def main(argv=None) -> int:
             torch.cuda.empty_cache()
     print("\nGB/s = bytes the kernel must move (inputs read + outputs written) / fixed time; "
           "% peak only for conv_fwd (memory-bound).")
+    small = [t for t in sizes if t <= args.graph_max_tokens]
+    if small:
+        # At small sizes the times above include the Python launch overhead of the host
+        # API (the same for both forms). Replaying a CUDA graph removes it.
+        print("\nsmall sizes again, timed as CUDA graph replays (triton.testing.do_bench_cudagraph, median):")
+        print(f"{'kernel':<12}{'tokens':>9}{'unfixed us':>12}{'fixed us':>11}{'ratio':>8}")
+        for kern in kernels:
+            for tokens in small:
+                run, _, _ = SETUPS[kern](tokens, dev)
+                f_un, f_fx = run(False), run(True)
+                try:
+                    t_un = do_bench_cudagraph(f_un, rep=args.rep_ms, return_mode="median") * 1e3
+                    t_fx = do_bench_cudagraph(f_fx, rep=args.rep_ms, return_mode="median") * 1e3
+                    t_un = min(t_un, do_bench_cudagraph(f_un, rep=args.rep_ms, return_mode="median") * 1e3)
+                except Exception as e:  # noqa: BLE001
+                    print(f"{kern:<12}{tokens:>9}  CUDA graph timing failed: {type(e).__name__}: {str(e)[:120]}")
+                    continue
+                print(f"{kern:<12}{tokens:>9}{t_un:>12.1f}{t_fx:>11.1f}{t_fx / t_un:>8.3f}", flush=True)
+                del run, f_un, f_fx
+                torch.cuda.empty_cache()
     if args.plot:
         try:
             import matplotlib

@@ -44,7 +44,7 @@ DEV = "cpu" if SMALL else "cuda"
 
 def _sync():
     if DEV == "cuda":
-        _sync()
+        torch.cuda.synchronize()
 
 
 class WrongValues(Exception):
@@ -244,7 +244,7 @@ def case_delta_varlen(kw):
     h_out = torch.full((1, n1 + n2, H, K, V), float("nan"), device=dev, dtype=dt)
     h, v_new, ht = api.chunk_gated_delta_rule_fwd_h(k, w, u, gate, h0, True, cu, h_out=h_out, **kw)
     _sync()
-    _expect_equal("seq 1: final state (zero keys) equals h0", ht[0], h0[0])
+    _expect("seq 1: final state (zero keys) equals h0", ht[0], h0[0], 1e-3)
     bad = _count_not_h0(h, 0, n1, h0[0])
     print(f"  check seq 1: h at chunks 0..{n1 - 1} equal to h0 (to 1 bf16 ulp): {bad} elements differ {'ok' if bad == 0 else 'WRONG'}",
           flush=True)
