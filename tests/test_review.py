@@ -251,3 +251,15 @@ def test_base_head_reviews_uncommitted_changes(repo):
     (repo / "k.py").write_text(BUGGY)
     code, data = review_json(repo, "--base", "HEAD")
     assert code == 1 and len(data) == 1
+
+
+def test_file_moved_without_git_add(repo):
+    """`mv old.py new.py` leaves a deleted file and an untracked one: still a rename."""
+    start(repo, {"old.py": BUGGY, "keep.py": KERNEL})
+    (repo / "old.py").rename(repo / "new.py")
+    r = review(repo, "--base", "main")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # a similar new file sorted before it does not steal the pairing: the closest pair wins
+    (repo / "a_copy.py").write_text(BUGGY.replace("def k(", "def fresh(").replace("0.0)", "1.0)"))
+    code, data = review_json(repo, "--base", "main")
+    assert code == 1 and [Path(d["filename"]).name for d in data] == ["a_copy.py"]

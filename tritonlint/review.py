@@ -7,8 +7,9 @@ Both sides are analysed with the same (current) settings:
 * the **head** is the working tree (staged, unstaged and untracked files).
 
 Only Python files that differ between the two are analysed (a finding depends on
-its own file only). Renames are followed (``git diff --name-status -M``), so a
-moved file keeps its old findings. Findings are matched by rule, file, kernel and
+its own file only). Renames are followed (``git diff --name-status -M``; a file
+moved with plain ``mv`` and not yet added is paired with its deleted original by
+similarity, as git would), so a moved file keeps its old findings. Findings are matched by rule, file, kernel and
 normalised expression (:attr:`Diagnostic.fingerprint_key`), never by line, and
 counted: if the base had one ``pid * stride`` in kernel ``k`` and the head has two,
 one is new. Among identical findings, those on changed lines are taken as the new
@@ -130,6 +131,7 @@ def changed_files(root: Path, base: str) -> list[Change]:
         raise ReviewError(f"git diff against {base[:12]} failed: {_err(proc)}")
     tokens = proc.stdout.decode("utf-8", errors="surrogateescape").split("\0")
     changes: list[Change] = []
+    deleted: list[str] = []
     i = 0
     while i < len(tokens) and tokens[i]:
         status = tokens[i]
@@ -141,14 +143,48 @@ def changed_files(root: Path, base: str) -> list[Change]:
             path = tokens[i + 1]
             i += 2
             if status[0] == "D":
+                deleted.append(path)
                 continue
             changes.append(Change(path, None if status[0] == "A" else path))
     proc = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
+    untracked = []
     if proc.returncode == 0:
-        for path in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0"):
-            if path:
-                changes.append(Change(path, None))
+        untracked = [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
+    changes += pair_renames(root, base, [p for p in untracked if p.endswith(PY_SUFFIXES)],
+                            [p for p in deleted if p.endswith(PY_SUFFIXES)])
     return [c for c in changes if c.path.endswith(PY_SUFFIXES)]
+
+
+RENAME_SIMILARITY = 0.5  # git's default for -M
+MAX_RENAME_PAIRS = 2500
+
+
+def pair_renames(root: Path, base: str, untracked: list[str], deleted: list[str]) -> list[Change]:
+    """Untracked files are invisible to ``git diff``, so a file moved with plain ``mv``
+    shows up as deleted + untracked. Pair them as git's rename detection would: the
+    most similar deleted file, at least 50% alike."""
+    if not deleted or not untracked or len(deleted) * len(untracked) > MAX_RENAME_PAIRS:
+        return [Change(p, None) for p in untracked]
+    old_lines = {p: (base_text(root, base, p) or "").splitlines() for p in deleted}
+    new_lines = {}
+    for path in untracked:
+        try:
+            new_lines[path] = SourceFile.read(root / path).text.splitlines()
+        except (OSError, UnicodeDecodeError, LookupError):
+            new_lines[path] = []
+    scores = []
+    for path, lines in new_lines.items():
+        for old, before in old_lines.items():
+            ratio = difflib.SequenceMatcher(None, before, lines, autojunk=False).ratio()
+            if ratio >= RENAME_SIMILARITY:
+                scores.append((-ratio, path, old))
+    paired: dict[str, str] = {}
+    taken: set[str] = set()
+    for _, path, old in sorted(scores):  # most similar pairs first, as git does
+        if path not in paired and old not in taken:
+            paired[path] = old
+            taken.add(old)
+    return [Change(p, paired.get(p)) for p in untracked]
 
 
 def base_text(root: Path, base: str, path: str) -> str | None:
