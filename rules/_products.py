@@ -52,9 +52,19 @@ def _width(risk: Risk) -> str:
     return "int32" if w == "unknown-int" else w
 
 
-def merge_conflict(risks) -> str | None:
-    """Why widening these products would not compile, if it would not."""
-    for r in risks:
+def merge_conflict(risks, all_risks=None) -> str | None:
+    """Why widening these products would not compile, if it would not. A product
+    that superseded inner ones is widened at its innermost index, so their joins
+    count too."""
+    pending = list(risks)
+    seen = set()
+    while pending:
+        r = pending.pop()
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        if all_risks is not None:
+            pending.extend(all_risks[i] for i in r.inner)
         for name, stmt in r.merges:
             where = "loop" if isinstance(stmt, (cst.For, cst.While)) else "if/else"
             return (f"`{name}` must keep one type across the {where} it is assigned in, and the other "
@@ -74,12 +84,12 @@ def widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     Display-only when the product meets a plain int32 value of the same variable
     at a join (Triton rejects the type change there)."""
     fix = _widen_index_fix(ctx, risk)
-    reason = merge_conflict([risk])
+    reason = merge_conflict([risk], ctx.facts.risks)
     return display_only(fix, reason) if reason else fix
 
 
 def _widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
-    idx = risk.index
+    idx = risk.fix_index or risk.index
     if idx is None:
         return None
     definition = _sole_definition(ctx, risk)
@@ -97,14 +107,14 @@ def _widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
 
 
 def _sole_definition(ctx: RuleContext, risk: Risk) -> cst.Assign | None:
-    idx = risk.index
+    idx = risk.fix_index or risk.index
     if not isinstance(idx.node, cst.Name):
         return None
     name = idx.node.value
     assigns, loads = _bindings(risk.function.node, name)
     if len(assigns) != 1 or (risk.function.name, name) in ctx.facts.params:
         return None
-    index_nodes = {id(r.index.node) for r in ctx.facts.risks.values()
+    index_nodes = {id((r.fix_index or r.index).node) for r in ctx.facts.risks.values()
                    if r.kind == "product" and r.index is not None and r.function is risk.function and r.uses}
     if any(id(n) not in index_nodes for n in loads):
         return None

@@ -142,7 +142,7 @@ def _retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk]) -> NodeFix | No
     uses = _name_uses(risk.function.node.body, name)
     if not uses or any(id(n) not in stride_nodes for n in uses):
         return None
-    if _products.merge_conflict([r for r in mine if isinstance(r.stride.node, cst.Name) and r.stride.node.value == name]):
+    if _products.merge_conflict([r for r in mine if isinstance(r.stride.node, cst.Name) and r.stride.node.value == name], ctx.facts.risks):
         return None  # the index fix reports why it is display-only
     edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
     return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))

@@ -102,6 +102,8 @@ def k(x_ptr, stride):
 
     def check(self, ctx: RuleContext):
         for cast in ctx.facts.late_casts.values():
+            if cast.coordinate:
+                continue  # widened before the multiply that forms the offset: the right place
             risks = [ctx.facts.risks[r] for r in sorted(cast.risks)]
             products = [r for r in risks if r.kind == "product"]
             if not products:
@@ -123,13 +125,14 @@ def k(x_ptr, stride):
 
 def _move_cast(ctx: RuleContext, cast: LateCast, products: list[Risk]) -> NodeFix | None:
     inside = _descendants(cast.operand)
-    in_operand = [r for r in products if id(r.node) in inside and r.index is not None]
+    in_operand = [r for r in products if id(r.node) in inside and (r.fix_index or r.index) is not None]
     imports = ctx.kernels.imports
     if in_operand and len(in_operand) == len(products):
         new = cast.operand
         for r in in_operand:
-            replacement = cst.parse_expression(widened_code(r.index.node, r.index.value.width, imports))
-            new = new.deep_replace(r.index.node, replacement)
+            idx = r.fix_index or r.index
+            replacement = cst.parse_expression(widened_code(idx.node, idx.value.width, imports))
+            new = new.deep_replace(idx.node, replacement)
         text = code_of_exact(new)
         if not cast.operand.lpar:
             text = f"({text})"

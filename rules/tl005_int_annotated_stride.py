@@ -102,7 +102,7 @@ def _retype_fix(ctx: RuleContext, risk, risks) -> NodeFix | None:
     uses = names(risk.function.node.body, name)
     if not uses or any(id(n) not in stride_nodes for n in uses):
         return None
-    if _products.merge_conflict(mine):
+    if _products.merge_conflict(mine, ctx.facts.risks):
         return None
     edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
     return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))

@@ -21,7 +21,7 @@ import libcst as cst
 
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
-from .walk import names, walk
+from .walk import contains, names, walk
 from .values import (
     BLOCK_LITERAL_MAX,
     INDEX_ROLES,
@@ -134,6 +134,7 @@ class _Frame:
         self.shape_names = shape_names
         self.depth = depth
         self.returns: list[Value] = []
+        self.constexprs: set[str] = set()  # names of compile-time values (for static ifs)
         self.loop_entries: list[dict[str, Value]] = []
 
 
@@ -172,6 +173,8 @@ class Analyzer:
                 env[name] = args[name]
             else:
                 env[name] = self._param_value(param, pointer_names, shape_names)
+            if self._annotation_kind(param.annotation.annotation if param.annotation else None) == "constexpr":
+                frame.constexprs.add(name)
         self._frames.append(frame)
         try:
             self.exec_block(node.body.body, env)
@@ -263,14 +266,32 @@ class Analyzer:
     def _pointer_names(self, fn: cst.FunctionDef) -> set[str]:
         key = id(fn)
         if key not in self._ptr_cache:
+            self._ptr_cache[key] = set()  # a recursive helper sees no pointers of its own caller
             collector = _PointerCollector(self.imports)
             for node in walk(fn.body):
                 if isinstance(node, cst.Call):
                     collector.visit_Call(node)
+                    self._helper_pointer_args(node, collector)
                 elif isinstance(node, cst.Assign):
                     collector.visit_Assign(node)
             self._ptr_cache[key] = collector.resolve()
         return self._ptr_cache[key]
+
+    def _helper_pointer_args(self, call: cst.Call, collector: "_PointerCollector") -> None:
+        """An argument passed where a jit helper of this module expects a pointer is
+        a pointer here too (a kernel that only forwards ``inp`` to a helper)."""
+        if not isinstance(call.func, cst.Name) or call.func.value not in self.mk.by_name:
+            return
+        helper = self.mk.by_name[call.func.value].node
+        pointers = self._pointer_names(helper)
+        params = _all_params(helper.params)
+        pos = [a.value for a in call.args if a.keyword is None and not a.star]
+        for param, arg in zip(params, pos):
+            if param.name.value in pointers or _POINTER_NAME.search(param.name.value):
+                collector.direct.update(_base_names(arg))
+        for a in call.args:
+            if a.keyword is not None and (a.keyword.value in pointers or _POINTER_NAME.search(a.keyword.value)):
+                collector.direct.update(_base_names(a.value))
 
     # -------------------------------------------------------------- statements
     def exec_block(self, body, env: dict[str, Value]) -> None:
@@ -291,7 +312,8 @@ class Analyzer:
                     self.exec_stmt(stmt.orelse, else_env)
                 else:
                     self.exec_block(stmt.orelse.body.body, else_env)
-            self._check_merge(then_env, else_env, stmt, None)
+            if not self._is_static(stmt.test):
+                self._check_merge(then_env, else_env, stmt, None)
             _merge_into(env, then_env, else_env)
         elif isinstance(stmt, cst.For):
             self.exec_for(stmt, env)
@@ -406,7 +428,10 @@ class Analyzer:
             value = self.eval(small.value, env)
             if self._annotation_kind(small.annotation.annotation) == "constexpr" and isinstance(small.target, cst.Name):
                 name = small.target.value
-                small_block = name in self.frame.shape_names or bool(_BLOCK_NAME.search(name))
+                self.frame.constexprs.add(name)
+                # a block size, or an alias of one (`VALID_BLOCK_H: tl.constexpr = BLOCK_H`)
+                small_block = (name in self.frame.shape_names or bool(_BLOCK_NAME.search(name))
+                               or (isinstance(small.value, cst.Name) and value.role == Role.SMALL))
                 value = value.with_(
                     width=Width.CONST,
                     role=Role.SMALL if small_block else Role.STRIDE,
@@ -566,6 +591,7 @@ class Analyzer:
         meta = dict(
             risks=a.risks | b.risks,
             narrowed=a.narrowed | b.narrowed,
+            casts=a.casts | b.casts,
             loaded=a.loaded or b.loaded,
             int_annotated=frozenset(),
             constexpr_names=frozenset(),
@@ -598,7 +624,12 @@ class Analyzer:
                 bound = b.bound
             if a.bound is not None:
                 bound = a.bound if bound is None else min(bound, a.bound)
-            return Value(width, role=Role.SMALL, const=const, bound=bound, **meta)
+            # `x % H` with a compile-time H is a small index (a head); `x % M` with a
+            # runtime size is a coordinate along that dimension. Either way the
+            # result is a fresh index: what was scaled before the modulo is not an offset.
+            small = b.width == Width.CONST or b.role == Role.SMALL or bound is not None
+            meta.update(risks=b.risks, casts=b.casts)
+            return Value(width, role=Role.SMALL if small else Role.COORD, const=const, bound=bound, **meta)
         if op == "Power":
             return Value(width, role=max(a.role, b.role), const=const, **meta)
         # bitwise ops: keep the wider meaning, no new risk
@@ -618,6 +649,21 @@ class Analyzer:
             small = a.role == Role.SMALL and b.role == Role.SMALL
             return Value(width, role=Role.SMALL if small else Role.STRIDE, bound=bound,
                          small_literal=a.small_literal and b.small_literal, **meta)
+        # A value that already went through a risky product (or a late cast) and is
+        # scaled again was a coordinate: the flat offset is formed here, so this is
+        # the product to report (`(bos * H + i_h) * K`, `tok * stride` after
+        # `tok = BLOCK * chunk`), and a cast before it was in the right place.
+        inner_risks: frozenset[int] = frozenset()
+        inner_node = None
+        for x, y, x_node in ((a, b, left_node), (b, a, right_node)):
+            if (x.risks or x.casts) and not (y.risks or y.casts) and _scales(y):
+                inner_risks, inner_node = x.risks, x_node
+                for cid in x.casts:
+                    self.facts.late_casts[cid].coordinate = True
+                x2 = x.with_(risks=frozenset(), casts=frozenset(), role=Role.COORD)
+                a, b = (x2, b) if x is a else (a, x2)
+                meta.update(risks=y.risks, casts=y.casts)
+                break
         # Which operand is the index (what grows with the problem size)?
         ra, rb = a.role, b.role
         if ra in INDEX_ROLES and rb in INDEX_ROLES:
@@ -660,7 +706,19 @@ class Analyzer:
             for n in a.narrowed | b.narrowed:
                 risk.narrowings.add(n)
                 self.facts.narrowings[n].feeds.add(risk.id)
+            for rid in inner_risks:
+                inner = self.facts.risks[rid]
+                inner.superseded_by = risk.id
+                # within one expression, widen the innermost index (one edit makes the
+                # whole chain int64); across a variable, widen the variable here
+                if inner_node is not None and contains(inner_node, inner.node):
+                    if rid not in risk.inner:
+                        risk.inner.append(rid)
+                    if risk.fix_index is None:
+                        risk.fix_index = inner.fix_index or inner.index
             out = out.with_(risks=out.risks | {risk.id})
+        elif inner_risks and width.maybe32:
+            out = out.with_(risks=out.risks | inner_risks)  # not rescaled after all: keep them
         return out
 
     # ------------------------------------------------------------------ calls
@@ -687,6 +745,11 @@ class Analyzer:
         if isinstance(func, cst.Name) and func.value in self.mk.by_name:
             return self.call_jit(self.mk.by_name[func.value], node, env)
         if isinstance(func, cst.Name) and func.value in ("min", "max", "int", "abs", "len"):
+            if func.value in ("min", "max") and "min" not in self.mk.by_name and "max" not in self.mk.by_name:
+                vals = [self.eval(a.value, env) for a in node.args]
+                if vals and not all(v.width == Width.CONST for v in vals):
+                    # inside a kernel, builtin min/max on tensors is tl.minimum/maximum
+                    return self.eval_language("minimum" if func.value == "min" else "maximum", node, env)
             vals = [self.eval(a.value, env) for a in node.args]
             if vals and all(v.width == Width.CONST for v in vals):
                 consts = [v.const for v in vals]
@@ -694,6 +757,8 @@ class Analyzer:
                 if None not in consts and func.value in ("min", "max"):
                     c = min(consts) if func.value == "min" else max(consts)
                 return Value(Width.CONST, role=max(v.role for v in vals), const=c)
+            if func.value == "abs" and vals:
+                return vals[0]
             return Value(Width.OTHER)
         for a in node.args:
             self.eval(a.value, env)
@@ -837,8 +902,9 @@ class Analyzer:
                 for r in value.risks:
                     if cast.id not in self.facts.risks[r].late_casts:
                         self.facts.risks[r].late_casts.append(cast.id)
+            casts = frozenset({self._cast_by_node[id(node)]}) if id(node) in self._cast_by_node else frozenset()
             return value.with_(width=w, risks=frozenset(), narrowed=frozenset(), int_annotated=frozenset(),
-                               constexpr_names=frozenset())
+                               constexpr_names=frozenset(), casts=value.casts | casts)
         # a 32-bit (or narrower) integer type
         narrows = value.width in (Width.I64, Width.U64, Width.UNKNOWN) or (w == Width.U32 and value.width != Width.U32)
         if value.width == Width.CONST:
@@ -872,6 +938,16 @@ class Analyzer:
                 if self._annotation_kind(p.annotation.annotation if p.annotation else None) == "constexpr":
                     args[p.name.value] = args[p.name.value].with_(width=Width.CONST)
         return self.analyse_function(fn, args, len(self._frames))
+
+    def _is_static(self, test: cst.BaseExpression) -> bool:
+        """A condition on compile-time values only: each specialisation compiles
+        one branch, so the branches need not agree on types."""
+        for n in names(test):
+            if n.value in ("True", "False", "None") or n.value in self._globals:
+                continue
+            if n.value not in self.frame.constexprs:
+                return False
+        return True
 
     def _check_merge(self, a: dict[str, Value], b: dict[str, Value], stmt, before: dict[str, Value] | None) -> None:
         """A variable that meets itself at an if/else join or a loop back edge must
@@ -912,6 +988,12 @@ class Analyzer:
 
 
 # ---------------------------------------------------------------- helpers
+def _scales(v: Value) -> bool:
+    """Multiplying by ``v`` turns a coordinate into an offset (a stride or size)."""
+    return v.width.is_int and v.const != 1 and v.role in (Role.STRIDE, Role.SMALL) and not (
+        v.const is not None and abs(v.const) <= 2)
+
+
 def _clip(text: str, n: int = 72) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 

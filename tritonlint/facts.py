@@ -52,6 +52,12 @@ class Risk:
     #: (variable, if/loop statement) where the product's value meets a plain int32
     #: value of the same variable: widening only the product would not compile
     merges: list[tuple[str, cst.CSTNode]] = field(default_factory=list)
+    #: the operand a fix widens: the innermost index of the product chain in this
+    #: expression (``bos`` in ``(bos * H + i_h) * K``); defaults to ``index``
+    fix_index: Operand | None = None
+    #: products this one superseded: they turned out to be coordinates, scaled again here
+    inner: list[int] = field(default_factory=list)
+    superseded_by: int | None = None
 
 
 @dataclass
@@ -65,6 +71,9 @@ class LateCast:
     operand: cst.BaseExpression  # the expression being widened
     dtype: str
     risks: frozenset[int]
+    #: widened a coordinate that is scaled again afterwards (``(i * H).to(tl.int64) * K``):
+    #: the cast comes before the big multiply, which is the right place
+    coordinate: bool = False
 
 
 @dataclass

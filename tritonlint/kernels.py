@@ -48,7 +48,19 @@ class ImportMap:
             local = alias.name.value
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.names[local] = f"{module}.{alias.name.value}"
+            name = alias.name.value
+            if not (module == "triton" or module.startswith("triton.")):
+                # Projects re-export triton (vLLM: `from vllm.triton_utils import tl, triton`)
+                if name == "triton":
+                    self.names[local] = "triton"
+                    continue
+                if name in ("tl", "language"):
+                    self.names[local] = LANGUAGE
+                    continue
+                if name == "jit" and "triton" in module:
+                    self.names[local] = "triton.jit"
+                    continue
+            self.names[local] = f"{module}.{name}"
 
     def qualify(self, expr: cst.BaseExpression) -> str | None:
         """Qualified name of a Name/Attribute chain (``tl.arange`` -> ``triton.language.arange``)."""

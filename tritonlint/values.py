@@ -77,6 +77,7 @@ class Value:
     origin: tuple[tuple[str, str], ...] = ()  # (name, what it is), leaves first
     risks: frozenset[int] = frozenset()  # ids of risky 32-bit operations in its history
     narrowed: frozenset[int] = frozenset()  # ids of narrowing casts (TL004) it went through
+    casts: frozenset[int] = frozenset()  # ids of late int64 casts (TL003) it went through
     constexpr_names: frozenset[str] = frozenset()  # constexpr parameters/locals it derives from
     int_annotated: frozenset[str] = frozenset()  # `x: int` / `x: tl.int32` parameters it derives from
     loaded: bool = False  # comes from tl.load (width depends on the pointee dtype)
@@ -104,7 +105,10 @@ def join_width(a: Width, b: Width) -> Width:
         return a
     if Width.PTR in (a, b):
         return Width.PTR
-    order = [Width.U64, Width.I64, Width.UNKNOWN, Width.U32, Width.I32, Width.CONST]
+    # The narrower width wins: an int32/int64 pair can only meet under a constexpr
+    # `if` (a runtime branch with two types does not compile), where each
+    # specialisation is compiled on its own and one of them computes in 32 bits.
+    order = [Width.U32, Width.UNKNOWN, Width.I32, Width.U64, Width.I64, Width.CONST]
     for w in order:
         if w in (a, b):
             return w
@@ -126,6 +130,7 @@ def join(a: Value, b: Value) -> Value:
         origin=merge_origin(a.origin, b.origin),
         risks=a.risks | b.risks,
         narrowed=a.narrowed | b.narrowed,
+        casts=a.casts | b.casts,
         constexpr_names=a.constexpr_names | b.constexpr_names,
         int_annotated=a.int_annotated | b.int_annotated,
         loaded=a.loaded or b.loaded,
