@@ -95,14 +95,14 @@ def _widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     definition = _sole_definition(ctx, risk)
     if definition is not None:
         value = definition.value
-        edits = widen_edits(value, idx.value.width, risk.function, ctx.kernels.imports)
+        edits = widen_edits(value, idx.value.width, risk.function, ctx.kernels.imports, idx.value.tensor)
         name = idx.node.value
         return NodeFix(Applicability.SAFE, f"Widen `{name}` to int64 where it is defined", edits)
     # A parameter may be a constexpr at some call site (a stride of 1 is specialised
     # to one): `.to` does not compile on those, `tl.cast` does.
     is_param = isinstance(idx.node, cst.Name) and (risk.function.name, idx.node.value) in ctx.facts.params
     width = Width.CONST if is_param else idx.value.width
-    edits = widen_edits(idx.node, width, risk.function, ctx.kernels.imports)
+    edits = widen_edits(idx.node, width, risk.function, ctx.kernels.imports, idx.value.tensor)
     return NodeFix(Applicability.SAFE, f"Widen `{idx.code}` to int64 before the multiply", edits)
 
 

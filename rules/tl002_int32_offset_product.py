@@ -43,9 +43,11 @@ One int64 operand makes the whole product int64.
 Safe. When the index is a variable assigned once and every use of it is the index
 of a flagged product, the fix widens it where it is defined (`pid =
 tl.program_id(0).to(tl.int64)`: one edit for all its products). Otherwise it widens
-the index operand right before the multiply (`x.to(tl.int64)` on a tensor,
-`tl.cast(x, tl.int64)` otherwise), so only this product and the pointer offset it
-feeds change type. Values that fit in int32 are unchanged. It
+the index operand right before the multiply (`x.to(tl.int64)` on a program id or
+loaded value, `tl.cast(x, tl.int64)` on loop indices, parameters and expressions,
+which also works under `TRITON_INTERPRET=1`, where a loop index is a Python int), so
+only this product and the pointer offset it feeds change type. Values that fit in
+int32 are unchanged. It
 never calls `.to` on a parameter (a stride equal to 1 is specialised to a
 constexpr, on which `.to` does not compile).
 """
@@ -115,7 +117,7 @@ import triton.language as tl
 @triton.jit
 def state_pass(h, stride_h, NT, K: tl.constexpr, V: tl.constexpr):
     for i_t in range(NT):
-        p_h = tl.make_block_ptr(h + i_t.to(tl.int64) * stride_h, (K, V), (V, 1), (0, 0), (K, V), (1, 0))
+        p_h = tl.make_block_ptr(h + tl.cast(i_t, tl.int64) * stride_h, (K, V), (V, 1), (0, 0), (K, V), (1, 0))
         tl.store(p_h, tl.zeros([K, V], dtype=tl.float32))
 """,
         ),

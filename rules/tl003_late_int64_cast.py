@@ -131,7 +131,7 @@ def _move_cast(ctx: RuleContext, cast: LateCast, products: list[Risk]) -> NodeFi
         new = cast.operand
         for r in in_operand:
             idx = r.fix_index or r.index
-            replacement = cst.parse_expression(widened_code(idx.node, idx.value.width, imports))
+            replacement = cst.parse_expression(widened_code(idx.node, idx.value.width, imports, idx.value.tensor))
             new = new.deep_replace(idx.node, replacement)
         text = code_of_exact(new)
         if not cast.operand.lpar:

@@ -130,7 +130,8 @@ def _init_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     elif isinstance(value, cst.Integer):
         text = f"{tl}.full((), {value.value}, dtype={tl}.int64)"
     else:
-        text = widened_code(value, risk.result.width if risk.result else None, ctx.kernels.imports)
+        text = widened_code(value, risk.result.width if risk.result else None, ctx.kernels.imports,
+                            risk.result.tensor if risk.result else False)
     edit = NodeEdit(value, risk.function, "replace", text)
     return NodeFix(Applicability.SAFE, f"Start `{risk.accumulator}` as int64", (edit,))
 

@@ -589,6 +589,7 @@ class Analyzer:
             return Value(Width.PTR, origin=a.origin if a.width == Width.PTR else b.origin)
         width = arith_width(a, b, self.target)
         meta = dict(
+            tensor=a.tensor or b.tensor,
             risks=a.risks | b.risks,
             narrowed=a.narrowed | b.narrowed,
             casts=a.casts | b.casts,
@@ -778,12 +779,12 @@ class Analyzer:
             if member == "num_programs":
                 # a count of blocks: a grid-stride loop (`row += num_programs`) walks coordinates
                 return Value(Width.I32, role=Role.BLOCKIDX, origin=((f"num_programs({axis})", "grid size"),))
-            return Value(Width.I32, role=Role.BLOCKIDX, bound=65535 if axis in (1, 2) else None,
+            return Value(Width.I32, role=Role.BLOCKIDX, bound=65535 if axis in (1, 2) else None, tensor=True,
                          origin=((f"program_id({axis})", f"program id, axis {axis}"),))
         if member == "arange":
             vals = [self.eval(p, env) for p in pos]
             bound = vals[1].const if len(vals) > 1 and vals[1].const is not None else None
-            return Value(Width.I32, role=Role.SMALL, bound=bound, origin=(("tl.arange", "block of indices"),))
+            return Value(Width.I32, role=Role.SMALL, bound=bound, tensor=True, origin=(("tl.arange", "block of indices"),))
         if member in _SINK_FUNCS:
             ptr = arg(0, "pointer")
             for p in pos[1:]:
@@ -794,7 +795,7 @@ class Analyzer:
             if ptr is not None:
                 self.eval(ptr, env)
             if member == "load":
-                return Value(Width.UNKNOWN, role=Role.COORD, loaded=True,
+                return Value(Width.UNKNOWN, role=Role.COORD, loaded=True, tensor=True,
                              origin=((f"tl.load@{id(node)}", Lazy("loaded from memory, int32 if the tensor holds int32: ", node)),))
             if member.startswith("atomic"):
                 return Value(Width.UNKNOWN, role=Role.OTHER, loaded=True)
@@ -829,7 +830,7 @@ class Analyzer:
             if w is None:
                 return Value(Width.OTHER)
             fill = self.eval(pos[1], env) if member == "full" and len(pos) > 1 else Value(Width.CONST, const=0)
-            return Value(w, role=Role.SMALL if fill.const == 0 else fill.role, const=None,
+            return Value(w, role=Role.SMALL if fill.const == 0 else fill.role, const=None, tensor=True,
                          origin=((_clip(code_of(node)), f"{w.value} value"),))
         if member == "cdiv":
             vals = [self.eval(p, env) for p in pos]
@@ -904,20 +905,20 @@ class Analyzer:
                         self.facts.risks[r].late_casts.append(cast.id)
             casts = frozenset({self._cast_by_node[id(node)]}) if id(node) in self._cast_by_node else frozenset()
             return value.with_(width=w, risks=frozenset(), narrowed=frozenset(), int_annotated=frozenset(),
-                               constexpr_names=frozenset(), casts=value.casts | casts)
+                               constexpr_names=frozenset(), casts=value.casts | casts, tensor=True)
         # a 32-bit (or narrower) integer type
         narrows = value.width in (Width.I64, Width.U64, Width.UNKNOWN) or (w == Width.U32 and value.width != Width.U32)
         if value.width == Width.CONST:
-            return value.with_(width=w)
+            return value.with_(width=w, tensor=True)
         if not narrows:
-            return value.with_(width=w)
+            return value.with_(width=w, tensor=True)
         key = id(node)
         if key not in self._narrow_by_node:
             nid = self._new_id()
             self._narrow_by_node[key] = nid
             self.facts.narrowings[nid] = Narrowing(nid, node, self.frame.fn, code_of(node), name, dtype_node, value)
         nid = self._narrow_by_node[key]
-        return value.with_(width=w, narrowed=value.narrowed | {nid},
+        return value.with_(width=w, narrowed=value.narrowed | {nid}, tensor=True,
                            origin=merge_origin(((_clip(code_of(node)), f"narrowed to {name}"),), value.origin))
 
     def call_jit(self, fn: JitFunction, node: cst.Call, env) -> Value:

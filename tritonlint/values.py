@@ -83,6 +83,10 @@ class Value:
     loaded: bool = False  # comes from tl.load (width depends on the pointee dtype)
     small_literal: bool = False  # a literal or block-size constexpr that scales indices into coordinates
     elements: "tuple[Value, ...] | None" = None  # for tuples (``a, b = f(x)``)
+    #: a tensor in compiled *and* interpreted kernels (program ids, loads, casts);
+    #: loop indices and int arguments are Python ints under TRITON_INTERPRET=1,
+    #: where ``.to`` does not exist: fixes use ``tl.cast`` on those
+    tensor: bool = False
 
     def with_(self, **changes) -> "Value":
         return replace(self, **changes)
@@ -135,6 +139,7 @@ def join(a: Value, b: Value) -> Value:
         int_annotated=a.int_annotated | b.int_annotated,
         loaded=a.loaded or b.loaded,
         small_literal=a.small_literal and b.small_literal,
+        tensor=a.tensor and b.tensor,
     )
 
 

@@ -30,11 +30,12 @@ def int64(imports: ImportMap) -> str:
     return f"{language_alias(imports)}.int64"
 
 
-def widen_edits(node: cst.BaseExpression, width: Width, fn: JitFunction, imports: ImportMap):
-    """Edits that make ``node`` an int64 value in place."""
+def widen_edits(node: cst.BaseExpression, width: Width, fn: JitFunction, imports: ImportMap, tensor: bool = True):
+    """Edits that make ``node`` an int64 value in place. ``tensor``: the value is a
+    tensor in compiled and interpreted kernels alike, so ``.to`` is available."""
     i64 = int64(imports)
     postfix = isinstance(node, (cst.Name, cst.Subscript, cst.Call, cst.Attribute))
-    if postfix and not node.lpar and width not in (Width.CONST, Width.OTHER):
+    if postfix and tensor and not node.lpar and width not in (Width.CONST, Width.OTHER):
         return (NodeEdit(node, fn, "after", f".to({i64})"),)
     return (
         NodeEdit(node, fn, "before", f"{language_alias(imports)}.cast("),
@@ -42,10 +43,10 @@ def widen_edits(node: cst.BaseExpression, width: Width, fn: JitFunction, imports
     )
 
 
-def widened_code(node: cst.BaseExpression, width: Width, imports: ImportMap) -> str:
+def widened_code(node: cst.BaseExpression, width: Width, imports: ImportMap, tensor: bool = True) -> str:
     """Source text of ``node`` widened to int64 (for replacements built as text)."""
     code = cst.Module(body=[]).code_for_node(node)
     postfix = isinstance(node, (cst.Name, cst.Subscript, cst.Call, cst.Attribute))
-    if postfix and not node.lpar and width not in (Width.CONST, Width.OTHER):
+    if postfix and tensor and not node.lpar and width not in (Width.CONST, Width.OTHER):
         return f"{code}.to({int64(imports)})"
     return f"{language_alias(imports)}.cast({code}, {int64(imports)})"
