@@ -11,6 +11,7 @@ from .tl003_late_int64_cast import LateInt64Cast
 from .tl004_narrowing_index_cast import NarrowingIndexCast
 from .tl005_int_annotated_stride import IntAnnotatedStride
 from .tl006_int32_offset_accumulator import Int32OffsetAccumulator
+from .tl007_int32_flat_offset import Int32FlatOffset
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ConstexprStride,
@@ -19,6 +20,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NarrowingIndexCast,
     IntAnnotatedStride,
     Int32OffsetAccumulator,
+    Int32FlatOffset,
 )
 BY_CODE: dict[str, type[Rule]] = {r.code: r for r in ALL_RULES}
 BY_NAME: dict[str, type[Rule]] = {r.name: r for r in ALL_RULES}

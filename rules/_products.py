@@ -115,7 +115,7 @@ def _sole_definition(ctx: RuleContext, risk: Risk) -> cst.Assign | None:
     if len(assigns) != 1 or (risk.function.name, name) in ctx.facts.params:
         return None
     index_nodes = {id((r.fix_index or r.index).node) for r in ctx.facts.risks.values()
-                   if r.kind == "product" and r.index is not None and r.function is risk.function and r.uses}
+                   if r.kind == risk.kind and r.index is not None and r.function is risk.function and r.uses}
     if any(id(n) not in index_nodes for n in loads):
         return None
     return assigns[0]

@@ -9,6 +9,7 @@ from tritonlint.fixer import fix_text
 from tritonlint.settings import Settings
 
 SETTINGS = Settings(select=("ALL",))
+DEFAULT = Settings()  # what `tritonlint check --fix fixtures/cases` runs
 
 
 def test_there_are_cases():
@@ -37,12 +38,12 @@ def test_expectations(path):
 def test_fix_gives_the_fixed_twin(path):
     text = path.read_text()
     twin = path.with_name(path.stem + ".fixed.py")
-    out = fix_text(text, str(path), SETTINGS)
+    out = fix_text(text, str(path), DEFAULT)
     assert out.failure is None
     assert out.text == twin.read_text(), f"--fix output differs from {twin.name}"
     safe_left = [d for d in out.result.diagnostics if d.fix and d.fix.applicability.value == "safe"]
     assert not safe_left, [d.message for d in safe_left]
-    again = fix_text(out.text, str(twin), SETTINGS)
+    again = fix_text(out.text, str(twin), DEFAULT)
     assert again.text == out.text, "a second --fix changes nothing"
 
 

@@ -698,6 +698,16 @@ class Analyzer:
         if not width.maybe32:
             risky = False
         out = Value(width, role=role, bound=bound, **meta)
+        if (not risky and role == Role.COORD and width.maybe32 and not (a.risks or b.risks)
+                and (a.role == Role.BLOCKIDX or b.role == Role.BLOCKIDX)):
+            # `pid * BLOCK`: the start of a block. A flat offset in a 1-D kernel when it
+            # reaches an address unscaled (the opt-in TL007); a coordinate otherwise.
+            idx_node, idx_val = (left_node, a) if a.role == Role.BLOCKIDX else (right_node, b)
+            st_node, st_val = (right_node, b) if a.role == Role.BLOCKIDX else (left_node, a)
+            start = self._risk(node, kind="block_start", result=out,
+                               index=Operand(idx_node, idx_val, code_of(idx_node)),
+                               stride=Operand(st_node, st_val, code_of(st_node)))
+            out = out.with_(risks=out.risks | {start.id})
         if risky and not (a.risks or b.risks):
             idx_node, idx_val = (left_node, a) if index_is_left else (right_node, b)
             st_node, st_val = (right_node, b) if index_is_left else (left_node, a)

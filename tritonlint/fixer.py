@@ -24,7 +24,7 @@ from .settings import Settings
 
 MAX_ROUNDS = 10
 # Lower runs first. Root-cause fixes before the product-level ones.
-PRIORITY = {"TL004": 0, "TL005": 1, "TL001": 2, "TL006": 3, "TL003": 4, "TL002": 5}
+PRIORITY = {"TL004": 0, "TL005": 1, "TL001": 2, "TL006": 3, "TL003": 4, "TL002": 5, "TL007": 6}
 
 
 @dataclass
