@@ -14,9 +14,9 @@ from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
 from tritonlint.values import Width
 from tritonlint.walk import names, walk
-from tritonlint.widen import widen_edits
+from tritonlint.widen import int64, widen_edits
 
-from .base import Finding, NodeFix, RuleContext
+from .base import Finding, NodeEdit, NodeFix, RuleContext
 
 
 def owner(risk: Risk) -> str:
@@ -135,6 +135,30 @@ def _bindings(fn: cst.FunctionDef, name: str) -> tuple[list[cst.Assign], list[cs
                 targets.add(id(t))
     loads = [n for n in names(fn.body, name) if id(n) not in targets]
     return assigns, loads
+
+
+def retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk], allow_default: bool) -> NodeFix | None:
+    """Annotate the stride parameter ``tl.int64`` when every use of it is the stride
+    of a flagged product: nothing then needs it at compile time (TL001), and no other
+    value (a loop-carried sum, a branch merged with an int32 value) changes type in
+    a way Triton rejects. None when that does not hold: the index fix applies."""
+    st = risk.stride
+    if st is None or not isinstance(st.node, cst.Name):
+        return None
+    name = st.node.value
+    param = ctx.facts.params.get((risk.function.name, name))
+    if param is None or param.annotation is None or (param.default is not None and not allow_default):
+        return None
+    mine = [r for r in risks if r.stride is not None and r.function is risk.function
+            and isinstance(r.stride.node, cst.Name) and r.stride.node.value == name]
+    stride_nodes = {id(r.stride.node) for r in mine}
+    uses = names(risk.function.node.body, name)  # nested defs are not entered: their own scope
+    if not uses or any(id(n) not in stride_nodes for n in uses):
+        return None
+    if merge_conflict(mine, ctx.facts.risks):
+        return None  # the index fix says why it is display-only
+    edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
+    return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))
 
 
 def finding(ctx: RuleContext, risk: Risk, code: str, what: str, fix: NodeFix | None) -> Finding:

@@ -15,7 +15,7 @@ import libcst as cst
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Facts
 from tritonlint.findings import Finding, NodeEdit, NodeFix
-from tritonlint.kernels import JitFunction, ModuleKernels
+from tritonlint.kernels import ModuleKernels
 
 DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix safety")
 
@@ -61,3 +61,6 @@ class Rule:
     @classmethod
     def url(cls) -> str:
         return f"https://github.com/tritonlint/tritonlint/blob/main/rules/{cls.__module__.rsplit('.', 1)[-1]}.py"
+
+
+__all__ = ["DOC_SECTIONS", "Finding", "Invalid", "NodeEdit", "NodeFix", "Rule", "RuleContext"]

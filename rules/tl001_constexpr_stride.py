@@ -1,16 +1,11 @@
 """TL001 constexpr-stride: a stride declared `tl.constexpr` scales a runtime index into an address."""
 from __future__ import annotations
 
-import libcst as cst
-
 from tritonlint import explain
 from tritonlint.diagnostics import Applicability
-from tritonlint.facts import Risk
-from tritonlint.walk import names
-from tritonlint.widen import int64
 
 from . import _products
-from .base import Invalid, NodeEdit, NodeFix, Rule, RuleContext
+from .base import Invalid, Rule, RuleContext
 
 
 class ConstexprStride(Rule):
@@ -122,31 +117,6 @@ def rows(x_ptr, D: tl.constexpr):
     def check(self, ctx: RuleContext):
         risks = list(_products.reported_products(ctx, self.code))
         for risk in risks:
-            fix = _retype_fix(ctx, risk, risks) or _products.widen_index_fix(ctx, risk)
+            fix = _products.retype_fix(ctx, risk, risks, allow_default=False) or _products.widen_index_fix(ctx, risk)
             what = explain.describe(risk.stride) + ", and a constexpr never widens an int32 tensor"
             yield _products.finding(ctx, risk, self.code, what, fix)
-
-
-def _retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk]) -> NodeFix | None:
-    """Annotate the constexpr parameter ``tl.int64`` when every use of it is the
-    stride of a flagged product (so nothing needs it at compile time)."""
-    st = risk.stride
-    if st is None or not isinstance(st.node, cst.Name):
-        return None
-    name = st.node.value
-    param = ctx.facts.params.get((risk.function.name, name))
-    if param is None or param.default is not None or param.annotation is None:
-        return None
-    mine = [r for r in risks if r.stride is not None and r.function is risk.function]
-    stride_nodes = {id(r.stride.node) for r in mine}
-    uses = _name_uses(risk.function.node.body, name)
-    if not uses or any(id(n) not in stride_nodes for n in uses):
-        return None
-    if _products.merge_conflict([r for r in mine if isinstance(r.stride.node, cst.Name) and r.stride.node.value == name], ctx.facts.risks):
-        return None  # the index fix reports why it is display-only
-    edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
-    return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))
-
-
-def _name_uses(body: cst.CSTNode, name: str) -> list[cst.Name]:
-    return names(body, name)  # nested defs are not entered: they have their own scope

@@ -1,15 +1,11 @@
 """TL005 int-annotated-stride: a stride annotated `int` (or `tl.int32`) in an int32 offset product."""
 from __future__ import annotations
 
-import libcst as cst
-
 from tritonlint import explain
 from tritonlint.diagnostics import Applicability
-from tritonlint.walk import names
-from tritonlint.widen import int64
 
 from . import _products
-from .base import Invalid, NodeEdit, NodeFix, Rule, RuleContext
+from .base import Invalid, Rule, RuleContext
 
 
 class IntAnnotatedStride(Rule):
@@ -82,27 +78,5 @@ def rows(x_ptr, stride_row: tl.int64, BLOCK: tl.constexpr):
     def check(self, ctx: RuleContext):
         risks = list(_products.reported_products(ctx, self.code))
         for risk in risks:
-            fix = _retype_fix(ctx, risk, risks) or _products.widen_index_fix(ctx, risk)
+            fix = _products.retype_fix(ctx, risk, risks, allow_default=True) or _products.widen_index_fix(ctx, risk)
             yield _products.finding(ctx, risk, self.code, explain.describe(risk.stride), fix)
-
-
-def _retype_fix(ctx: RuleContext, risk, risks) -> NodeFix | None:
-    """Annotate the parameter ``tl.int64`` when every use of it is the stride of a
-    flagged product: any other use (a loop-carried sum, a comparison merged with an
-    int32 value) could change type in a way Triton rejects."""
-    st = risk.stride
-    if st is None or not isinstance(st.node, cst.Name):
-        return None
-    name = st.node.value
-    param = ctx.facts.params.get((risk.function.name, name))
-    if param is None or param.annotation is None:
-        return None
-    mine = [r for r in risks if r.stride is not None and r.function is risk.function]
-    stride_nodes = {id(r.stride.node) for r in mine}
-    uses = names(risk.function.node.body, name)
-    if not uses or any(id(n) not in stride_nodes for n in uses):
-        return None
-    if _products.merge_conflict(mine, ctx.facts.risks):
-        return None
-    edit = NodeEdit(param.annotation.annotation, risk.function, "replace", int64(ctx.kernels.imports))
-    return NodeFix(Applicability.SAFE, f"Annotate `{name}` as tl.int64", (edit,))

@@ -123,8 +123,8 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool) -> tuple
     """Returns (result after fixing, original text, fixed text)."""
     try:
         source = SourceFile.read(path)
-    except (OSError, UnicodeDecodeError, LookupError) as e:
-        from .engine import check_file
+    except (OSError, UnicodeDecodeError, LookupError):
+        from .engine import check_file  # reports why the file cannot be read
 
         return check_file(path, settings), "", ""
     outcome = fix_text(source.text, str(path), settings, unsafe)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import io
 import os
-import re
 import subprocess
 import sys
 import tokenize
