@@ -42,11 +42,12 @@ def conv(x_ptr, query_start_loc, stride_x_token: tl.int64, BLOCK: tl.constexpr):
 ```
 
 ## Fix safety
-Safe. When the parameter is used only as the stride of flagged products, the fix
-annotates it `tl.int64` (Triton 3.0+ then passes it as a 64-bit argument whatever its
-value). When it is also needed as a compile-time value (shapes, `tl.arange`,
-`tl.static_range`, other constexpr arithmetic, a default value), the parameter is
-left alone and the runtime index is widened before the multiply instead.
+Safe. The fix widens the runtime index before the multiply (where it is defined when
+every use of it is a flagged product) and leaves the parameter a constexpr, so every
+compile-time specialisation survives: a stride of 1 keeps its contiguous, vectorised
+loads and stores. Annotating the stride `tl.int64` instead (what vLLM did) is also
+correct when the parameter is never needed at compile time, but it makes every
+stride a runtime value; tritonlint leaves that choice to you.
 """
 
     VALID = [
@@ -85,8 +86,8 @@ import triton
 import triton.language as tl
 
 @triton.jit
-def conv(x_ptr, query_start_loc, stride_x_token: tl.int64, BLOCK: tl.constexpr):
-    start = tl.load(query_start_loc + tl.program_id(0))
+def conv(x_ptr, query_start_loc, stride_x_token: tl.constexpr, BLOCK: tl.constexpr):
+    start = tl.load(query_start_loc + tl.program_id(0)).to(tl.int64)
     x = tl.load(x_ptr + start * stride_x_token + tl.arange(0, BLOCK))
 """,
         ),
@@ -117,6 +118,10 @@ def rows(x_ptr, D: tl.constexpr):
     def check(self, ctx: RuleContext):
         risks = list(_products.reported_products(ctx, self.code))
         for risk in risks:
-            fix = _products.retype_fix(ctx, risk, risks, allow_default=False) or _products.widen_index_fix(ctx, risk)
+            # The index is widened and the parameter stays a constexpr: re-annotating it
+            # `tl.int64` (what vLLM did for its token strides) would also be correct, but
+            # it drops the compile-time value, and for a unit stride the vectorised
+            # loads and stores with it.
+            fix = _products.widen_index_fix(ctx, risk)
             what = explain.describe(risk.stride) + ", and a constexpr never widens an int32 tensor"
             yield _products.finding(ctx, risk, self.code, what, fix)

@@ -41,8 +41,10 @@ p_k = k + (bos * H + i_h) * K
 ## Fix safety
 Unsafe: widening the cast changes the type of everything computed from the value.
 A variable that must keep one type across an `if`/`else` or a loop (for example `bos`
-assigned from `i_b * T` in the other branch) then fails to compile. The product
-rules (TL001/TL002) offer a safe fix at each product instead.
+assigned from `i_b * T` in the other branch) then fails to compile. When the value
+also reaches a loop bound or a block-pointer offset (`range(NT)` with `NT` computed
+from it; Triton requires int32 block-pointer offsets) the fix is only shown, never
+applied. The product rules (TL001/TL002) offer a safe fix at each product instead.
 """
     VALID = [
         """
@@ -94,6 +96,9 @@ def k(x_ptr, cu_seqlens, stride_t):
             )
             edit = NodeEdit(narrowing.dtype_node, narrowing.function, "replace", int64(ctx.kernels.imports))
             fix = NodeFix(Applicability.UNSAFE, f"Cast to int64 instead of {narrowing.dtype}", (edit,))
+            if narrowing.constrained:
+                fix = NodeFix(Applicability.DISPLAY, f"{fix.message} (not applied: the value also reaches "
+                              f"{narrowing.constrained[0]}; widen the products instead)", fix.edits)
             yield Finding(
                 code=self.code, node=narrowing.node, function=narrowing.function, message=message,
                 expression=narrowing.code, uses=tuple(r.code for r in live), fix=fix,

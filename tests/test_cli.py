@@ -193,3 +193,20 @@ def test_fixtures_quickstart_command():
     r = run("check", "fixtures/", cwd=root)
     assert r.returncode == 1
     assert "TL001" in r.stdout and "TL002" in r.stdout and "TL003" in r.stdout
+
+
+def test_int64_pointers_setting(repo):
+    src = """import triton
+import triton.language as tl
+
+
+@triton.jit
+def gather(x_ptr, kv_indices, stride, BLOCK: tl.constexpr):
+    loc = tl.load(kv_indices + tl.program_id(0))
+    tl.store(x_ptr + loc * stride + tl.arange(0, BLOCK), 0.0)
+"""
+    (repo / "g.py").write_text(src)
+    r = run("check", repo / "g.py")
+    assert r.returncode == 1 and "assuming the loaded values are int32" in r.stdout
+    (repo / "pyproject.toml").write_text('[tool.tritonlint]\nint64-pointers = ["kv_*"]\n')
+    assert run("check", repo / "g.py").returncode == 0

@@ -14,6 +14,7 @@ they reach, late casts and narrowing casts. Rules turn facts into findings.
 """
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 
@@ -139,8 +140,10 @@ class _Frame:
 
 
 class Analyzer:
-    def __init__(self, module: cst.Module, mk: ModuleKernels, target: tuple[int, int] = (3, 0)):
+    def __init__(self, module: cst.Module, mk: ModuleKernels, target: tuple[int, int] = (3, 0),
+                 int64_pointers: tuple[str, ...] = ()):
         self.module = module
+        self.int64_pointers = int64_pointers
         self.mk = mk
         self.imports: ImportMap = mk.imports
         self.target = target
@@ -374,6 +377,7 @@ class Analyzer:
             return Value(Width.OTHER)
         if not args:
             return Value(Width.OTHER)
+        self._constrain(args, "a loop bound")
         starts = args[:-1] if len(args) >= 2 else []
         if len(args) == 1:
             start, stop, step = None, args[0], None
@@ -412,6 +416,7 @@ class Analyzer:
             bound=bound,
             origin=((name, Lazy("loop index over ", it)),),
             risks=frozenset().union(*(v.risks for v in parts)),
+            narrowed=frozenset().union(*(v.narrowed for v in parts)),
         )
 
     def exec_small(self, small: cst.BaseSmallStatement, env: dict[str, Value]) -> None:
@@ -630,7 +635,9 @@ class Analyzer:
             # result is a fresh index: what was scaled before the modulo is not an offset.
             small = b.width == Width.CONST or b.role == Role.SMALL or bound is not None
             meta.update(risks=b.risks, casts=b.casts)
-            return Value(width, role=Role.SMALL if small else Role.COORD, const=const, bound=bound, **meta)
+            # a block index modulo a count is still a block index (`(pid % n) * BLOCK`)
+            role = Role.SMALL if small else (Role.BLOCKIDX if a.role == Role.BLOCKIDX else Role.COORD)
+            return Value(width, role=role, const=const, bound=bound, **meta)
         if op == "Power":
             return Value(width, role=max(a.role, b.role), const=const, **meta)
         # bitwise ops: keep the wider meaning, no new risk
@@ -650,6 +657,11 @@ class Analyzer:
             small = a.role == Role.SMALL and b.role == Role.SMALL
             return Value(width, role=Role.SMALL if small else Role.STRIDE, bound=bound,
                          small_literal=a.small_literal and b.small_literal, **meta)
+        # `tl.cdiv(n, C) * C` rounds n up to a multiple of C: it is n's size, not a product
+        for x_node, y_node, x in ((left_node, right_node, a), (right_node, left_node, b)):
+            if (isinstance(x_node, cst.Call) and self.imports.language_member(x_node.func) == "cdiv"
+                    and len(x_node.args) == 2 and code_of(x_node.args[1].value) == code_of(y_node)):
+                return x.with_(width=width, risks=meta["risks"], narrowed=meta["narrowed"])
         # A value that already went through a risky product (or a late cast) and is
         # scaled again was a coordinate: the flat offset is formed here, so this is
         # the product to report (`(bos * H + i_h) * K`, `tok * stride` after
@@ -805,6 +817,10 @@ class Analyzer:
             if ptr is not None:
                 self.eval(ptr, env)
             if member == "load":
+                wide = self._int64_pointer(ptr)
+                if wide is not None:
+                    return Value(Width.I64, role=Role.COORD, loaded=True, tensor=True,
+                                 origin=((f"tl.load@{id(node)}", f"loaded through `{wide}`, int64 (int64-pointers)"),))
                 return Value(Width.UNKNOWN, role=Role.COORD, loaded=True, tensor=True,
                              origin=((f"tl.load@{id(node)}", Lazy("loaded from memory, int32 if the tensor holds int32: ", node)),))
             if member.startswith("atomic"):
@@ -815,14 +831,18 @@ class Analyzer:
             if base is not None:
                 self.eval(base, env)
             for i, p in enumerate(pos[1:], 1):
-                self.eval(p, env)  # shape/strides are widened to int64 by Triton itself
+                v = self.eval(p, env)  # shape/strides are widened to int64 by Triton itself
+                if member == "make_block_ptr" and i == 3:
+                    self._constrain([v], "a block-pointer offset (Triton requires int32 there)")
             for k, v in kw.items():
                 if k != "base":
-                    self.eval(v, env)
+                    value = self.eval(v, env)
+                    if k == "offsets":
+                        self._constrain([value], "a block-pointer offset (Triton requires int32 there)")
             return Value(Width.PTR, origin=((member, "block pointer"),))
         if member == "advance":
             for p in pos[1:]:
-                self.eval(p, env)
+                self._constrain([self.eval(p, env)], "a block-pointer offset (Triton requires int32 there)")
             return self.eval(pos[0], env) if pos else Value(Width.PTR)
         if member == "cast":
             if not pos:
@@ -860,6 +880,8 @@ class Analyzer:
                 if member == "minimum" and (a.bound is not None or b.bound is not None):
                     bounds = [x for x in (a.bound, b.bound) if x is not None]
                     out = out.with_(bound=min(bounds), role=Role.SMALL if min(bounds) <= 2**16 else out.role)
+                elif member == "minimum" and Role.SMALL in (a.role, b.role):
+                    out = out.with_(role=Role.SMALL)  # min(BLOCK, n - start) is at most a block
                 return out
             return vals[0] if vals else Value(Width.OTHER)
         if member in _PASSTHROUGH:
@@ -959,6 +981,24 @@ class Analyzer:
             if n.value not in self.frame.constexprs:
                 return False
         return True
+
+    def _int64_pointer(self, ptr: cst.BaseExpression | None) -> str | None:
+        """The pointer's base name, if configured as pointing at int64 elements."""
+        if ptr is None or not self.int64_pointers:
+            return None
+        for name in _base_names(ptr):
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.int64_pointers):
+                return name
+        return None
+
+    def _constrain(self, values, where: str) -> None:
+        """Narrowed values that reach a place where int64 breaks compilation (a loop
+        bound turns the loop index int64 and with it block-pointer offsets)."""
+        for v in values:
+            for nid in getattr(v, "narrowed", ()) or ():
+                self.facts.narrowings[nid].constrained.append(where)
+            for e in v.elements or ():
+                self._constrain([e], where)
 
     def _check_merge(self, a: dict[str, Value], b: dict[str, Value], stmt, before: dict[str, Value] | None) -> None:
         """A variable that meets itself at an if/else join or a loop back edge must

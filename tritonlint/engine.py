@@ -80,7 +80,7 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
         return result
     if codes is None:
         codes = settings.enabled_codes(rule_defaults()) - settings.ignored_for(Path(path), rule_defaults())
-    facts = Analyzer(module, kernels, settings.target).run()
+    facts = Analyzer(module, kernels, settings.target, settings.int64_pointers).run()
     from .rules.base import RuleContext
 
     ctx = RuleContext(module, kernels, facts, settings.target)

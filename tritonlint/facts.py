@@ -88,6 +88,9 @@ class Narrowing:
     dtype_node: cst.BaseExpression
     source: Value
     feeds: set[int] = field(default_factory=set)  # Risk ids it flows into
+    #: where the narrowed value must stay 32-bit (loop bounds, block-pointer offsets):
+    #: widening the cast there would not compile
+    constrained: list[str] = field(default_factory=list)
 
 
 @dataclass

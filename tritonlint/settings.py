@@ -24,7 +24,7 @@ DEFAULT_EXCLUDES = (
 SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9")
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
-    "force-exclude",
+    "force-exclude", "int64-pointers",
 }
 
 
@@ -42,6 +42,9 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     target_version: str = "3.0"
     force_exclude: bool = False
+    #: pointer parameters (glob patterns) whose elements are int64: indices loaded
+    #: through them are int64, not the int32 the analysis assumes otherwise
+    int64_pointers: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)  # where relative patterns are anchored
     source: str = "defaults"  # where these settings came from (for messages)
 
@@ -136,6 +139,8 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
         if not isinstance(pfi, dict):
             raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
         changes["per_file_ignores"] = tuple((k, _strings(v, f"per-file-ignores.{k}", where)) for k, v in pfi.items())
+    if "int64-pointers" in table:
+        changes["int64_pointers"] = _strings(table["int64-pointers"], "int64-pointers", where)
     if "target-version" in table:
         changes["target_version"] = check_target(str(table["target-version"]), where)
     return replace(base, **changes)
