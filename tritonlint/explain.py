@@ -46,7 +46,7 @@ def chain(risk: Risk) -> tuple[str, ...]:
 
 
 def width_note(v: Value) -> str:
-    if v.width == Width.UNKNOWN:
+    if v.width == Width.UNKNOWN and v.loaded:
         return " (assuming the loaded values are int32, as index tensors usually are)"
     if v.width == Width.U32:
         return " (uint32: wraps at 2**32)"
