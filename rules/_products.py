@@ -162,7 +162,6 @@ def retype_fix(ctx: RuleContext, risk: Risk, risks: list[Risk], allow_default: b
 
 
 def finding(ctx: RuleContext, risk: Risk, code: str, what: str, fix: NodeFix | None) -> Finding:
-    ctx.reported_risks.add(risk.id)
     return Finding(
         code=code,
         node=risk.node,

@@ -7,7 +7,7 @@ the engine turns nodes into line/column positions only for what is reported.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Iterable
 
 import libcst as cst
@@ -39,7 +39,6 @@ class RuleContext:
     kernels: ModuleKernels
     facts: Facts
     target: tuple[int, int]
-    reported_risks: set[int] = field(default_factory=set)  # risks some rule reported
 
 
 class Rule:

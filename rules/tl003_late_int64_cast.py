@@ -109,8 +109,6 @@ def k(x_ptr, stride):
             if not products:
                 continue
             first = products[0]
-            for r in risks:
-                ctx.reported_risks.add(r.id)
             message = (
                 f"`{cast.code}` widens to int64 after `{first.code}` was already computed in int32: "
                 f"{explain.describe(first.index)} times {explain.describe(first.stride)}; "

@@ -100,7 +100,6 @@ def k(x_ptr, T, stride_t, BLOCK: tl.constexpr):
         for risk in ctx.facts.risks.values():
             if risk.kind != "accumulator" or not risk.uses:
                 continue
-            ctx.reported_risks.add(risk.id)
             st = risk.stride
             example = 2**31 // explain.EXAMPLE_STRIDE
             if st is not None and st.value.const:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
-
 import libcst as cst
 
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
@@ -122,11 +120,6 @@ def _code_of(node: cst.CSTNode) -> str:
     return " ".join(text.split())
 
 
-@dataclass
-class Settings:
-    target: tuple[int, int] = (3, 0)
-
-
 class _Frame:
     """Per-function state while interpreting one function body."""
 
@@ -187,7 +180,7 @@ class Analyzer:
             return Value(Width.OTHER)
         out = frame.returns[0]
         for r in frame.returns[1:]:
-            out = _join_any(out, r)
+            out = join(out, r)
         return out
 
     @property
@@ -378,7 +371,6 @@ class Analyzer:
         if not args:
             return Value(Width.OTHER)
         self._constrain(args, "a loop bound")
-        starts = args[:-1] if len(args) >= 2 else []
         if len(args) == 1:
             start, stop, step = None, args[0], None
         else:
@@ -409,7 +401,6 @@ class Analyzer:
             role, bound = Role.BLOCKIDX, None
         if start is not None and start.role in (Role.COORD, Role.FLAT):
             role = Role.COORD
-        del starts
         return Value(
             width,
             role=role,
@@ -500,7 +491,6 @@ class Analyzer:
             result=None,
             accumulator=name,
             stride=Operand(value_expr, rhs, code_of(value_expr)),
-            loop=None,
         )
         out = Value(
             width,
@@ -574,7 +564,7 @@ class Analyzer:
             return self.eval_call(node, env)
         if isinstance(node, cst.IfExp):
             self.eval(node.test, env)
-            return _join_any(self.eval(node.body, env), self.eval(node.orelse, env))
+            return join(self.eval(node.body, env), self.eval(node.orelse, env))
         if isinstance(node, (cst.Tuple, cst.List)):
             return Value(Width.OTHER, elements=tuple(self.eval(e.value, env) for e in node.elements))
         if isinstance(node, cst.Attribute):
@@ -876,7 +866,7 @@ class Analyzer:
             if len(vals) >= 2:
                 a, b = vals[0], vals[1]
                 w = arith_width(a, b, self.target)
-                out = _join_any(a, b).with_(width=w)
+                out = join(a, b).with_(width=w)
                 if member == "minimum" and (a.bound is not None or b.bound is not None):
                     bounds = [x for x in (a.bound, b.bound) if x is not None]
                     out = out.with_(bound=min(bounds), role=Role.SMALL if min(bounds) <= 2**16 else out.role)
@@ -1098,10 +1088,6 @@ def _max_bound(vals: list[Value]) -> int | None:
         return None
     last = vals[-1] if len(vals) <= 2 else vals[1]
     return last.const if last.const is not None else last.bound
-
-
-def _join_any(a: Value, b: Value) -> Value:
-    return join(a, b)
 
 
 def _merge_into(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value]) -> None:

@@ -43,9 +43,6 @@ class Risk:
     index: Operand | None = None  # the operand to widen (program id, loop index, token index...)
     stride: Operand | None = None
     accumulator: str | None = None  # variable name, for accumulators
-    init: cst.CSTNode | None = None  # where the accumulator was initialised
-    init_value: cst.BaseExpression | None = None
-    loop: cst.CSTNode | None = None  # the loop doing the accumulation
     uses: list[Use] = field(default_factory=list)
     late_casts: list[int] = field(default_factory=list)  # LateCast ids
     narrowings: set[int] = field(default_factory=set)  # Narrowing ids feeding it
