@@ -45,7 +45,7 @@ def kernels(draw) -> Kernel:
     mod = {"triton": "triton", "alias": "tr", "from_jit": "triton"}[style]
 
     ann = {"plain": "", "int": ": int", "constexpr": f": {lang}.constexpr", "int64": f": {lang}.int64"}[kind]
-    params = [f"x_ptr", f"idx_ptr", f"{stride}{ann}", "NT", f"BLOCK: {lang}.constexpr"]
+    params = ["x_ptr", "idx_ptr", f"{stride}{ann}", "NT", f"BLOCK: {lang}.constexpr"]
     body: list[str] = []
     c = (lambda text: f"  # {text}") if comments else (lambda text: "")
     body.append(f"{idx} = {lang}.program_id(0){c('which row')}")

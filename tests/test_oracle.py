@@ -26,7 +26,6 @@ ORACLE_VARIANTS and ORACLE_SKIP (see tests/oracle.py).
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
