@@ -104,4 +104,6 @@ class FileResult:
     kernels: int = 0
     fixed: int = 0  # findings removed by --fix in this file
     fix_failure: str | None = None  # why --fix rolled this file back
-    new_source: str | None = None  # fixed text (set when fixes changed the file)
+    #: the text the diagnostics refer to (after --fix, the fixed text), so reporters
+    #: show code frames without reading the file again
+    source: str | None = None

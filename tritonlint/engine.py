@@ -98,6 +98,8 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
             seen.add(key)
             result.diagnostics.append(d)
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    if result.diagnostics:
+        result.source = text
     return result
 
 

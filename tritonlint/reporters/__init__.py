@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
 from ..diagnostics import Diagnostic, FileResult
 
@@ -29,6 +31,24 @@ class Report:
     @property
     def errors(self):
         return [r.error for r in self.results if r.error is not None]
+
+    @cached_property
+    def _sources(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = dict(self.extra.get("sources", {}))
+        out.update({r.path: r.source for r in self.results if r.source is not None})
+        return out
+
+    def source(self, path: str) -> str | None:
+        """The text a finding's positions refer to: the one the engine linted, or
+        (for results built elsewhere) the file, decoded as the engine decodes it."""
+        if path not in self._sources:
+            from ..engine import SourceFile
+
+            try:
+                self._sources[path] = SourceFile.read(Path(path)).text
+            except (OSError, UnicodeDecodeError, LookupError):
+                self._sources[path] = None
+        return self._sources[path]
 
     @property
     def fixed(self) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from pathlib import Path
 
 from ..diagnostics import Applicability, Diagnostic
 from ..rules import BY_CODE
@@ -57,21 +56,6 @@ def fenced(body: str, lang: str) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-class _Sources:
-    def __init__(self, given: dict[str, str]):
-        self.cache = dict(given)
-
-    def get(self, path: str) -> str | None:
-        if path not in self.cache:
-            from ..engine import SourceFile  # decodes as the engine did: BOM, coding line, line endings kept
-
-            try:
-                self.cache[path] = SourceFile.read(Path(path)).text
-            except (OSError, UnicodeDecodeError, LookupError):
-                self.cache[path] = None
-        return self.cache[path]
 
 
 def frame(d: Diagnostic, source: str) -> str:
@@ -120,11 +104,11 @@ def summary_table(diags: list[Diagnostic]) -> list[str]:
     return out
 
 
-def finding(i: int, d: Diagnostic, sources: _Sources) -> list[str]:
+def finding(i: int, d: Diagnostic, report: Report) -> list[str]:
     path = display_path(d.path)
     out = [f"### {i}. `{d.code}` {d.name}: {code(d.expression)} in kernel {code(d.kernel)}", "",
            f"{code(f'{path}:{d.start.line}:{d.start.column + 1}')}", "", text(d.message), ""]
-    source = sources.get(d.path)
+    source = report.source(d.path)
     if source:
         out += [fenced(frame(d, source), "python"), ""]
     if d.chain:
@@ -148,7 +132,6 @@ def finding(i: int, d: Diagnostic, sources: _Sources) -> list[str]:
 
 def render(report: Report) -> str:
     diags = report.diagnostics
-    sources = _Sources(report.extra.get("sources", {}))
     files = len(report.results)
     kernels = sum(r.kernels for r in report.results)
     title = report.extra.get("title") or (
@@ -160,7 +143,7 @@ def render(report: Report) -> str:
         out += summary_table(diags) + [""]
         size = sum(len(line) + 1 for line in out)
         for i, d in enumerate(diags, 1):
-            section = finding(i, d, sources)
+            section = finding(i, d, report)
             size += sum(len(line) + 1 for line in section)
             if size > MAX_CHARS and i > 1:
                 rest = len(diags) - i + 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -36,10 +35,7 @@ def render(report: Report, color: bool | None = None) -> str:
     cache: dict[str, list[str]] = {}
     for d in report.diagnostics:
         if d.path not in cache:
-            try:
-                cache[d.path] = Path(d.path).read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                cache[d.path] = []
+            cache[d.path] = (report.source(d.path) or "").splitlines()
         console.print(f"[bold]{escape(d.path)}:{d.start.line}:{d.start.column + 1}:[/bold] "
                       f"[bold red]{d.code}[/bold red] {escape(d.message)}")
         for line in _frame(d, cache[d.path]):
