@@ -15,7 +15,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
 
 from .diagnostics import Applicability, Diagnostic, Edit, FileResult
 from .engine import SourceFile, check_source
@@ -87,16 +86,16 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, cod
         if not edits:
             break
         candidate = apply_edits(current, edits)
-        try:
-            cst.parse_module(candidate)
-        except cst.ParserSyntaxError as e:
-            codes_ = sorted({d.code for d in result.diagnostics if applicable(d, unsafe)})
-            return FixOutcome(text, first, 0, f"a fix for {', '.join(codes_)} produced unparseable code "
-                                              f"({e.message} at line {e.raw_line}); the file was left unchanged")
         if candidate == current:
             break
-        current = candidate
-        result = check_source(current, path, settings, codes)
+        # Re-linting parses the candidate; a parse error there rolls the file back.
+        checked = check_source(candidate, path, settings, codes)
+        if checked.error is not None:
+            codes_ = sorted({d.code for d in result.diagnostics if applicable(d, unsafe)})
+            return FixOutcome(text, first, 0, f"a fix for {', '.join(codes_)} produced unparseable code "
+                                              f"({checked.error.message} at line {checked.error.line}); "
+                                              "the file was left unchanged")
+        current, result = candidate, checked
     else:
         return FixOutcome(text, first, 0, f"fixes did not settle after {MAX_ROUNDS} rounds; the file was left unchanged")
     after = len([d for d in result.diagnostics if not d.suppressed])
@@ -131,14 +130,12 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool) -> tuple
     result = outcome.result
     result.fixed = outcome.fixed
     result.fix_failure = outcome.failure
-    if outcome.text != source.text:
-        result.new_source = outcome.text
-        if write:
-            try:
-                write_atomic(path, source.encode(outcome.text))
-            except OSError as e:
-                result.fix_failure = f"cannot write the fixed file: {e}"
-                result.fixed = 0
-                result.new_source = None
-                result.diagnostics = check_source(source.text, str(path), settings).diagnostics
+    if outcome.text != source.text and write:
+        try:
+            write_atomic(path, source.encode(outcome.text))
+        except OSError as e:
+            unfixed = check_source(source.text, str(path), settings)
+            result.fix_failure = f"cannot write the fixed file: {e}"
+            result.fixed = 0
+            result.diagnostics, result.source = unfixed.diagnostics, unfixed.source
     return result, source.text, outcome.text
