@@ -123,10 +123,9 @@ def _code_of(node: cst.CSTNode) -> str:
 class _Frame:
     """Per-function state while interpreting one function body."""
 
-    def __init__(self, fn: JitFunction, shape_names: set[str], depth: int):
+    def __init__(self, fn: JitFunction, shape_names: set[str]):
         self.fn = fn
         self.shape_names = shape_names
-        self.depth = depth
         self.returns: list[Value] = []
         self.constexprs: set[str] = set()  # names of compile-time values (for static ifs)
         self.loop_entries: list[dict[str, Value]] = []
@@ -153,13 +152,13 @@ class Analyzer:
     # ------------------------------------------------------------------ driver
     def run(self) -> Facts:
         for fn in self.mk.kernels:
-            self.analyse_function(fn, None, 0)
+            self.analyse_function(fn, None)
         return self.facts
 
-    def analyse_function(self, fn: JitFunction, args: dict[str, Value] | None, depth: int) -> Value:
+    def analyse_function(self, fn: JitFunction, args: dict[str, Value] | None) -> Value:
         node = fn.node
         shape_names = self._shape_names(node)
-        frame = _Frame(fn, shape_names, depth)
+        frame = _Frame(fn, shape_names)
         env: dict[str, Value] = {}
         pointer_names = self._pointer_names(node)
         for param in _all_params(node.params):
@@ -721,7 +720,6 @@ class Analyzer:
                 self.facts.narrowings[n].feeds.add(risk.id)
             for rid in inner_risks:
                 inner = self.facts.risks[rid]
-                inner.superseded_by = risk.id
                 # within one expression, widen the innermost index (one edit makes the
                 # whole chain int64); across a variable, widen the variable here
                 if inner_node is not None and contains(inner_node, inner.node):
@@ -960,7 +958,7 @@ class Analyzer:
                 args[p.name.value] = self.eval(p.default, {})
                 if self._annotation_kind(p.annotation.annotation if p.annotation else None) == "constexpr":
                     args[p.name.value] = args[p.name.value].with_(width=Width.CONST)
-        return self.analyse_function(fn, args, len(self._frames))
+        return self.analyse_function(fn, args)
 
     def _is_static(self, test: cst.BaseExpression) -> bool:
         """A condition on compile-time values only: each specialisation compiles

@@ -54,7 +54,6 @@ class Risk:
     fix_index: Operand | None = None
     #: products this one superseded: they turned out to be coordinates, scaled again here
     inner: list[int] = field(default_factory=list)
-    superseded_by: int | None = None
 
 
 @dataclass
