@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,17 @@ def lint_fix(path) -> subprocess.CompletedProcess:
     """Run ``tritonlint check --fix --unsafe-fixes PATH`` (rewrites PATH in place)."""
     cmd = [sys.executable, "-m", "tritonlint", "check", "--fix", "--unsafe-fixes", str(path)]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=_lint_env(), timeout=300)
+
+
+def fix_copies(directory) -> dict[str, tuple[Path, subprocess.CompletedProcess]]:
+    """Copy each family's unfixed kernel into ``directory`` and run ``lint_fix`` on the
+    copy: family -> (fixed path, tritonlint's result)."""
+    out = {}
+    for fam in FAMILIES:
+        p = Path(directory) / f"{fam}_unfixed.py"
+        shutil.copyfile(kernel_file(fam, fixed=False), p)
+        out[fam] = (p, lint_fix(p))
+    return out
 
 
 def finding_pairs(findings: list[dict]) -> set[tuple[str, int]]:

@@ -21,7 +21,6 @@ the lint, oracle and GPU tiers are for.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -85,14 +84,7 @@ def fix_outputs(tmp_path_factory):
     """tritonlint ``--fix --unsafe-fixes`` applied to a copy of each unfixed file."""
     if LINT_SKIP is not None:
         return None
-    d = tmp_path_factory.mktemp("tritonlint_fix")
-    out = {}
-    for fam in KH.FAMILIES:
-        p = d / f"{fam}_unfixed.py"
-        shutil.copyfile(KH.kernel_file(fam, fixed=False), p)
-        r = KH.lint_fix(p)
-        out[fam] = (p, r)
-    return out
+    return KH.fix_copies(tmp_path_factory.mktemp("tritonlint_fix"))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ Run: ``pytest -m gpu tests/kernels``.
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,12 +86,8 @@ def fix_output_dir(tmp_path_factory):
     reason = KH.tritonlint_available()
     if reason is not None:
         pytest.skip(f"tritonlint cannot run here ({reason}): the --fix output is not generated")
-    d = tmp_path_factory.mktemp("tritonlint_fix_gpu")
     out = {}
-    for fam in KH.FAMILIES:
-        p = d / f"{fam}_unfixed.py"
-        shutil.copyfile(KH.kernel_file(fam, fixed=False), p)
-        r = KH.lint_fix(p)
+    for fam, (p, r) in KH.fix_copies(tmp_path_factory.mktemp("tritonlint_fix_gpu")).items():
         assert r.returncode == 0, f"tritonlint --fix failed on {fam}: {r.stdout[-2000:]}{r.stderr[-2000:]}"
         out[fam] = p
     return out
