@@ -309,7 +309,9 @@ class Analyzer:
                     self.exec_block(stmt.orelse.body.body, else_env)
             if not self._is_static(stmt.test):
                 self._check_merge(then_env, else_env, stmt, None)
-            _merge_into(env, then_env, else_env)
+                _merge_into(env, then_env, else_env)
+            else:
+                _merge_static(env, then_env, else_env)
         elif isinstance(stmt, cst.For):
             self.exec_for(stmt, env)
         elif isinstance(stmt, cst.While):
@@ -588,6 +590,7 @@ class Analyzer:
             narrowed=a.narrowed | b.narrowed,
             casts=a.casts | b.casts,
             loaded=a.loaded or b.loaded,
+            guarded=a.guarded or b.guarded,
             int_annotated=frozenset(),
             constexpr_names=frozenset(),
             origin=merge_origin(a.origin, b.origin),
@@ -741,8 +744,13 @@ class Analyzer:
             base_q = self.imports.qualify(func.value)
             if not (base_q and base_q.startswith("triton")):
                 base = self.eval(func.value, env)
-                if method == "to" and node.args:
-                    return self.cast(node, base, func.value, node.args[0].value, env)
+                # `x.to(tl.int64)` and the method form of tl.cast, `x.cast(tl.int64)`
+                if method in ("to", "cast") and node.args:
+                    dtype = node.args[0].value
+                    for a in node.args:
+                        if a.keyword is not None and a.keyword.value == "dtype":
+                            dtype = a.value
+                    return self.cast(node, base, func.value, dtype, env)
                 for a in node.args:
                     self.eval(a.value, env)
                 if method in _PASSTHROUGH or method in ("to",):
@@ -1092,6 +1100,23 @@ def _merge_into(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value])
     for name in set(a) | set(b):
         if name in a and name in b:
             env[name] = join(a[name], b[name])
+        else:
+            env[name] = a.get(name) or b.get(name)
+
+
+def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value]) -> None:
+    """The join of a constexpr ``if``: each specialisation compiles one branch. A value
+    widened to 64 bits in one branch only is deliberately 32-bit in the other (the
+    host selects the wide specialisation for large sizes): it is marked guarded, and
+    its provenance is the narrow branch's own (not the definition of the other one)."""
+    for name in set(a) | set(b):
+        if name in a and name in b:
+            va, vb = a[name], b[name]
+            if va.width.is_int and vb.width.is_int and va.width.is64 != vb.width.is64:
+                narrow = vb if va.width.is64 else va
+                env[name] = narrow.with_(guarded=True)
+            else:
+                env[name] = join(va, vb)
         else:
             env[name] = a.get(name) or b.get(name)
 

@@ -87,6 +87,9 @@ class Value:
     #: loop indices and int arguments are Python ints under TRITON_INTERPRET=1,
     #: where ``.to`` does not exist: fixes use ``tl.cast`` on those
     tensor: bool = False
+    #: int32 only in the specialisation a constexpr flag selects (`if LONG: x = x.to(tl.int64)`):
+    #: the host picks the 64-bit one for large sizes
+    guarded: bool = False
 
     def with_(self, **changes) -> "Value":
         return replace(self, **changes)
@@ -140,6 +143,7 @@ def join(a: Value, b: Value) -> Value:
         loaded=a.loaded or b.loaded,
         small_literal=a.small_literal and b.small_literal,
         tensor=a.tensor and b.tensor,
+        guarded=a.guarded or b.guarded,
     )
 
 
