@@ -172,4 +172,5 @@ def finding(ctx: RuleContext, risk: Risk, code: str, what: str, fix: NodeFix | N
         threshold=explain.product_threshold(risk),
         uses=tuple(u.code for u in risk.uses),
         fix=fix,
+        risks=(risk,),
     )

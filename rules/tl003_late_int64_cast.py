@@ -118,6 +118,7 @@ def k(x_ptr, stride):
                 code=self.code, node=cast.node, function=cast.function, message=message,
                 expression=cast.code, chain=explain.chain(first),
                 threshold=explain.product_threshold(first), uses=(), fix=_move_cast(ctx, cast, products),
+                risks=tuple(products),
             )
 
 

@@ -101,5 +101,5 @@ def k(x_ptr, cu_seqlens, stride_t):
                               f"{narrowing.constrained[0]}; widen the products instead)", fix.edits)
             yield Finding(
                 code=self.code, node=narrowing.node, function=narrowing.function, message=message,
-                expression=narrowing.code, uses=tuple(r.code for r in live), fix=fix,
+                expression=narrowing.code, uses=tuple(r.code for r in live), fix=fix, risks=tuple(live),
             )

@@ -114,7 +114,7 @@ def k(x_ptr, T, stride_t, BLOCK: tl.constexpr):
             yield Finding(
                 code=self.code, node=risk.node, function=risk.function, message=message,
                 expression=risk.code, chain=explain.chain(risk), threshold=size,
-                uses=tuple(u.code for u in risk.uses), fix=_init_fix(ctx, risk),
+                uses=tuple(u.code for u in risk.uses), fix=_init_fix(ctx, risk), risks=(risk,),
             )
 
 

@@ -104,5 +104,5 @@ def scale(x_ptr, n, BLOCK: tl.constexpr):
             yield Finding(
                 code=self.code, node=risk.node, function=risk.function, message=message, expression=risk.code,
                 chain=explain.chain(risk), threshold=size, uses=tuple(u.code for u in risk.uses),
-                fix=_products.widen_index_fix(ctx, risk),
+                fix=_products.widen_index_fix(ctx, risk), risks=(risk,),
             )

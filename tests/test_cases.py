@@ -8,8 +8,8 @@ from tritonlint.engine import check_source
 from tritonlint.fixer import fix_text
 from tritonlint.settings import Settings
 
-SETTINGS = Settings(select=("ALL",))
-DEFAULT = Settings()  # what `tritonlint check --fix fixtures/cases` runs
+SETTINGS = Settings(select=("ALL",), strict=True)  # every int32 product, whatever its size
+DEFAULT = Settings(strict=True)  # what `tritonlint check --strict --fix fixtures/cases` runs
 
 
 def test_there_are_cases():

@@ -21,7 +21,7 @@ from tritonlint.engine import check_source
 from tritonlint.fixer import fix_text
 from tritonlint.settings import Settings
 
-SETTINGS = Settings(select=("ALL",))
+SETTINGS = Settings(select=("ALL",), strict=True)  # every int32 product, whatever its size
 RISKY = {"direct", "variable", "bump", "block_ptr", "late_method", "late_cast", "accumulator", "loop_index",
          "loaded", "narrowed", "helper"}
 

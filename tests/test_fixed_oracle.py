@@ -9,7 +9,7 @@ from tritonlint.engine import check_source
 from tritonlint.settings import Settings
 
 oracle = pytest.importorskip("oracle")
-SETTINGS = Settings(select=("ALL",))
+SETTINGS = Settings(select=("ALL",), strict=True)  # every int32 product, whatever its size
 
 
 def _inside(site, d) -> bool:

@@ -471,7 +471,7 @@ def linter_run(path: Path) -> tuple[list[dict] | None, str]:
     """(findings in this file, error text) from the tritonlint CLI."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    cmd = [sys.executable, "-m", "tritonlint", "check", "--format", "json", "--select", "ALL",
+    cmd = [sys.executable, "-m", "tritonlint", "check", "--format", "json", "--select", "ALL", "--strict",
            "--target-version", "3.6", str(path)]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

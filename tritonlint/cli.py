@@ -42,6 +42,8 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--diff", action="store_true", help="print the diff --fix would make; write nothing")
     p.add_argument("--fix-only", action="store_true", help="apply fixes, do not report what remains")
     p.add_argument("--force-exclude", action="store_true", help="apply excludes to files named explicitly too")
+    p.add_argument("--strict", action="store_true",
+                   help="report every int32 product that reaches an address, also those no realistic size wraps")
     p.add_argument("--statistics", action="store_true", help="print counts by rule")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
@@ -62,6 +64,8 @@ def overrides_from(args) -> dict:
         out["target_version"] = check_target(args.target_version, "--target-version")
     if getattr(args, "force_exclude", False):
         out["force_exclude"] = True
+    if getattr(args, "strict", False):
+        out["strict"] = True
     return out
 
 

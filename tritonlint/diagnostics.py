@@ -73,6 +73,9 @@ class Diagnostic:
     fix: Fix | None = None
     noqa_line: int | None = None  # the line a `# noqa` must be on to silence it
     suppressed: str | None = None  # why it is suppressed (reporters that record suppressions)
+    #: "realistic" (a real workload wraps it), "unrealistic" or "bounded" (reported by --strict only)
+    tier: str = "realistic"
+    size_note: str = ""  # the size model's reasoning: the smallest workload that wraps it
 
     @property
     def fingerprint_key(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from . import suppressions
+from . import suppressions, verdict
 from .analysis import Analyzer
 from .diagnostics import Diagnostic, Edit, FileResult, Fix, ParseError, Position
 from .discovery import iter_files, might_have_kernels
@@ -88,11 +88,17 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     for rule_cls in sorted(_rules(), key=lambda r: r.order):
         if rule_cls.code in codes:
             findings.extend(rule_cls().check(ctx))
+    table = settings.size_table
+    judged = [(f, verdict.worst(verdict.for_risk(r, table) for r in f.risks)) for f in findings]
+    if not settings.strict:
+        judged = [(f, v) for f, v in judged if v is None or v.reported_by_default]
+    if not judged:
+        return result
     positions = PositionIndex(module, text)
     sup = suppressions.parse(text)
     seen: set[tuple] = set()
-    for f in findings:
-        d = _to_diagnostic(f, path, positions, sup)
+    for f, v in judged:
+        d = _to_diagnostic(f, path, positions, sup, v)
         key = (d.code, d.start, d.end)
         if key not in seen:
             seen.add(key)
@@ -115,7 +121,8 @@ def _syntax_error(text: str, path: str, e: cst.ParserSyntaxError) -> ParseError:
     return ParseError(path, e.raw_line, e.raw_column + 1, f"cannot parse: {e.message}")
 
 
-def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppressions.Suppressions) -> Diagnostic:
+def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppressions.Suppressions,
+                   judged: "verdict.Verdict | None" = None) -> Diagnostic:
     from .rules import BY_CODE
 
     start, end = positions.range(f.node, f.function)
@@ -134,7 +141,7 @@ def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppres
     return Diagnostic(
         code=f.code,
         name=BY_CODE[f.code].name,
-        message=f.message,
+        message=f.message + (f"; {judged.note}" if judged is not None and judged.note else ""),
         path=path,
         start=start,
         end=end,
@@ -146,6 +153,8 @@ def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppres
         fix=fix,
         noqa_line=start.line,
         suppressed=sup.silences(f.code, start.line),
+        tier=judged.tier if judged is not None else verdict.REALISTIC,
+        size_note=judged.note if judged is not None else "",
     )
 
 

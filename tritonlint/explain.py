@@ -67,8 +67,9 @@ def product_threshold(risk: Risk) -> str:
     if idx.value.const:
         at = math.ceil(limit / abs(idx.value.const))
         return f"{head}: at `{st.code}` >= {at}"
-    at = limit // EXAMPLE_STRIDE
-    return f"{head}, e.g. with `{st.code}` = {EXAMPLE_STRIDE} at `{idx.code}` >= {at}"
+    # No operand is known: the size model's verdict (appended by the engine) names
+    # the smallest realistic workload instead of a made-up example.
+    return head
 
 
 def uses_text(risk: Risk, limit: int = 3) -> str:

@@ -41,5 +41,7 @@ class Finding:
     threshold: str = ""
     uses: tuple[str, ...] = ()
     fix: NodeFix | None = None
+    #: the risky operations behind it: the size model judges them (``verdict.py``)
+    risks: tuple = ()
 
 

@@ -24,7 +24,7 @@ DEFAULT_EXCLUDES = (
 SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9")
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
-    "force-exclude", "int64-pointers",
+    "force-exclude", "int64-pointers", "strict", "sizes",
 }
 
 
@@ -45,8 +45,19 @@ class Settings:
     #: pointer parameters (glob patterns) whose elements are int64: indices loaded
     #: through them are int64, not the int32 the analysis assumes otherwise
     int64_pointers: tuple[str, ...] = ()
+    #: report every int32 product that reaches an address, not only those a
+    #: realistic workload wraps (an audit)
+    strict: bool = False
+    #: the size model's maxima (``sizes.DEFAULTS`` overridden by ``[tool.tritonlint.sizes]``)
+    sizes: tuple[tuple[str, int], ...] = ()
     root: Path = field(default_factory=Path.cwd)  # where relative patterns are anchored
     source: str = "defaults"  # where these settings came from (for messages)
+
+    @property
+    def size_table(self) -> dict[str, int]:
+        from .sizes import DEFAULTS
+
+        return {**DEFAULTS, **dict(self.sizes)}
 
     @property
     def target(self) -> tuple[int, int]:
@@ -141,6 +152,20 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
         changes["per_file_ignores"] = tuple((k, _strings(v, f"per-file-ignores.{k}", where)) for k, v in pfi.items())
     if "int64-pointers" in table:
         changes["int64_pointers"] = _strings(table["int64-pointers"], "int64-pointers", where)
+    if "strict" in table:
+        if not isinstance(table["strict"], bool):
+            raise ConfigError(f"{where}: `strict` must be true or false")
+        changes["strict"] = table["strict"]
+    if "sizes" in table:
+        from .sizes import validate
+
+        if not isinstance(table["sizes"], dict):
+            raise ConfigError(f"{where}: `sizes` must be a table of kind = maximum")
+        try:
+            table_sizes = validate(table["sizes"])
+        except ValueError as e:
+            raise ConfigError(f"{where}: [tool.tritonlint.sizes]: {e}") from e
+        changes["sizes"] = tuple(sorted(table_sizes.items()))
     if "target-version" in table:
         changes["target_version"] = check_target(str(table["target-version"]), where)
     return replace(base, **changes)

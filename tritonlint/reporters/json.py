@@ -40,6 +40,8 @@ def diagnostic_json(d: Diagnostic) -> dict:
         "threshold": d.threshold,
         "uses": list(d.uses),
         "fingerprint": d.fingerprint,
+        "tier": d.tier,
+        "size_note": d.size_note,
     }
 
 

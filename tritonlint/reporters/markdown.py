@@ -117,6 +117,8 @@ def finding(i: int, d: Diagnostic, report: Report) -> list[str]:
         out.append("")
     if d.threshold:
         out += [f"**When it breaks**: {text(d.threshold)}", ""]
+    if d.size_note:
+        out += [f"**At real sizes** ({d.tier}): {text(d.size_note)}", ""]
     if d.fix is not None:
         out += [f"**Fix** ({_FIX_NOTE[d.fix.applicability]}): {text(d.fix.message)}", ""]
         diff = fix_diff(d, source) if source else ""

@@ -99,7 +99,8 @@ def result(d: Diagnostic, rule_index: dict[str, int], occurrence: int) -> dict:
     out: dict = {
         "ruleId": d.code,
         "ruleIndex": rule_index[d.code],
-        "level": "error" if d.severity == Severity.ERROR else "warning",
+        # a product no realistic size wraps (reported with --strict) is a note, not an error
+        "level": ("error" if d.severity == Severity.ERROR else "warning") if d.tier == "realistic" else "note",
         "message": {"text": d.message},
         "locations": [{
             "physicalLocation": {"artifactLocation": loc, "region": region(d.start, d.end)},
@@ -112,6 +113,11 @@ def result(d: Diagnostic, rule_index: dict[str, int], occurrence: int) -> dict:
             "chain": list(d.chain),
             "threshold": d.threshold,
             "uses": list(d.uses),
+            "tier": d.tier,
+            "sizeNote": d.size_note,
+            # what GitHub code scanning reads: how sure, and how bad
+            "precision": {"realistic": "high", "unrealistic": "low", "bounded": "very-low"}[d.tier],
+            "problem.severity": "error" if d.tier == "realistic" else "recommendation",
         },
     }
     if d.fix is not None:

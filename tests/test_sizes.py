@@ -1,0 +1,149 @@
+"""The size model: default findings are the ones a realistic workload wraps; --strict
+reports every int32 product that reaches an address."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tritonlint import sizes
+from tritonlint.engine import check_source
+from tritonlint.settings import ConfigError, Settings, from_table
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = Settings()
+STRICT = Settings(strict=True)
+
+HEADER = "import triton\nimport triton.language as tl\n\n"
+
+TOKEN_AND_HEAD = HEADER + """
+@triton.jit
+def attn_rows(q_ptr, stride_tok, stride_head, D: tl.constexpr):
+    tok = tl.program_id(0)
+    head = tl.program_id(1)
+    d = tl.arange(0, D)
+    tl.store(q_ptr + tok * stride_tok + head * stride_head + d, 0.0)
+"""
+
+
+def codes_by_expr(text: str, settings: Settings) -> dict[str, str]:
+    result = check_source(text, "k.py", settings)
+    assert result.error is None
+    return {d.expression: d.tier for d in result.diagnostics}
+
+
+def test_token_row_is_reported_head_index_only_in_strict():
+    assert codes_by_expr(TOKEN_AND_HEAD, DEFAULT) == {"tok * stride_tok": "realistic"}
+    assert codes_by_expr(TOKEN_AND_HEAD, STRICT) == {"tok * stride_tok": "realistic",
+                                                     "head * stride_head": "unrealistic"}
+
+
+def test_message_names_the_smallest_workload():
+    (d,) = check_source(TOKEN_AND_HEAD, "k.py", DEFAULT).diagnostics
+    assert "once `tok` (tokens" in d.message and "reaches 8,192" in d.message
+    assert "e.g. with" not in d.message  # no made-up example stride
+
+
+def test_size_override_changes_the_verdict():
+    # a deployment that caps rows at 4096 elements: 1M tokens x 4096 still wraps
+    # (2**32), but 2048 tokens do not
+    small = from_table({"sizes": {"tokens": 2048}}, Settings(), "pyproject.toml", ROOT)
+    assert codes_by_expr(TOKEN_AND_HEAD, small) == {}
+    assert "tok * stride_tok" in codes_by_expr(TOKEN_AND_HEAD, from_table({"strict": True, "sizes": {"tokens": 2048}},
+                                                                           Settings(), "pyproject.toml", ROOT))
+
+
+@pytest.mark.parametrize("table,msg", [({"sizes": {"tokenz": 5}}, "unknown size `tokenz`"),
+                                       ({"sizes": {"tokens": 0}}, "positive integer"),
+                                       ({"strict": "yes"}, "`strict` must be true or false")])
+def test_bad_size_settings_are_errors(table, msg):
+    with pytest.raises(ConfigError, match=msg):
+        from_table(table, Settings(), "pyproject.toml", ROOT)
+
+
+def test_expert_slab_stride_is_realistic():
+    text = HEADER + """
+@triton.jit
+def moe(w_ptr, stride_we, N: tl.constexpr):
+    expert = tl.program_id(1)
+    tl.store(w_ptr + expert * stride_we + tl.arange(0, N), 0.0)
+"""
+    assert codes_by_expr(text, DEFAULT) == {"expert * stride_we": "realistic"}
+
+
+def test_head_index_from_modulo_and_name():
+    text = HEADER + """
+@triton.jit
+def per_head(x_ptr, stride_h, num_heads):
+    pid = tl.program_id(0)
+    i_h = pid % num_heads
+    tl.store(x_ptr + i_h * stride_h, 0.0)
+"""
+    assert codes_by_expr(text, DEFAULT) == {}
+    assert codes_by_expr(text, STRICT) == {"i_h * stride_h": "unrealistic"}
+
+
+def test_method_cast_widens():
+    text = HEADER + """
+@triton.jit
+def rows(x_ptr, stride):
+    pid = tl.program_id(0).cast(tl.int64)
+    r = tl.program_id(1)
+    tl.store(x_ptr + pid * stride + r.cast(tl.int64) * stride, 0.0)
+"""
+    assert codes_by_expr(text, STRICT) == {}
+
+
+def test_widening_gated_by_constexpr_flag_is_bounded():
+    text = HEADER + """
+@triton.jit
+def gated(x_ptr, stride, LONG_INDEXING: tl.constexpr):
+    pid = tl.program_id(0)
+    if LONG_INDEXING:
+        pid = pid.to(tl.int64)
+    tl.store(x_ptr + pid * stride, 0.0)
+"""
+    assert codes_by_expr(text, DEFAULT) == {}
+    result = check_source(text, "k.py", STRICT)
+    (d,) = result.diagnostics
+    assert d.tier == "bounded"
+    # the chain quotes the int32 specialisation, not the other branch's cast
+    assert not any("int64" in line for line in d.chain)
+
+
+def test_unguarded_product_still_reported_next_to_a_gated_one():
+    text = HEADER + """
+@triton.jit
+def mixed(x_ptr, stride, LONG: tl.constexpr):
+    pid = tl.program_id(0)
+    row = tl.program_id(0)
+    if LONG:
+        pid = pid.to(tl.int64)
+    tl.store(x_ptr + pid * stride + row * stride, 0.0)
+"""
+    assert codes_by_expr(text, DEFAULT) == {"row * stride": "realistic"}
+
+
+def test_cli_strict_and_formats_carry_the_tier(tmp_path):
+    f = tmp_path / "k.py"
+    f.write_text(TOKEN_AND_HEAD)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "tritonlint", "check", *a, str(f)],  # noqa: E731
+                                    capture_output=True, text=True, cwd=ROOT)
+    default = json.loads(run("--format", "json").stdout)
+    strict = json.loads(run("--format", "json", "--strict").stdout)
+    assert [d["tier"] for d in default] == ["realistic"]
+    assert sorted(d["tier"] for d in strict) == ["realistic", "unrealistic"]
+    sarif = json.loads(run("--format", "sarif", "--strict").stdout)
+    levels = {r["properties"]["tier"]: (r["level"], r["properties"]["precision"]) for r in sarif["runs"][0]["results"]}
+    assert levels == {"realistic": ("error", "high"), "unrealistic": ("note", "low")}
+
+
+def test_kind_names():
+    assert sizes.kind_of_name("i_h") == "heads"
+    assert sizes.kind_of_name("slot_mapping") == "cache_slots"
+    assert sizes.kind_of_name("topk_ids") == "topk"
+    assert sizes.kind_of_name("token_idx") == "tokens"
+    assert sizes.kind_of_name("frobnicate") is None

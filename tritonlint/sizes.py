@@ -1,0 +1,110 @@
+"""The size model: how big each kind of dimension gets in a real 2026 workload.
+
+A 32-bit product is only worth a kernel author's attention when a real workload
+can make it reach 2**31. Whether it can depends on what the index runs over (a
+head index stays below the head count; a token index reaches the tokens of a
+prefill batch) and on what the stride spans (one row of a tensor, or one whole
+expert's weights). This module holds the realistic maxima, sized for serving
+and training on 80-141 GB GPUs, and recognises the kinds from names.
+
+The table is overridable in ``[tool.tritonlint.sizes]`` (``tokens = 4194304``).
+Names are the fallback: a launch site that binds a parameter says more, when the
+analysis has one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dimension:
+    kind: str
+    maximum: int
+    what: str
+    #: an outer dimension: its index times the stride of its rows spans a whole
+    #: tensor (activations, KV caches, logits); an inner one spans only part of a row
+    outer: bool
+    pattern: str  # names (program-id variables, loop indices, loaded pointers) of this kind
+
+
+#: The defaults, largest realistic extent of each kind of dimension.
+DIMENSIONS: tuple[Dimension, ...] = (
+    # most specific first: the first kind whose names match wins
+    Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
+    Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
+    Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
+    Dimension("cache_slots", 2**24, "slots or pages of a KV cache filling 141 GB", True,
+              r"slot|page|block_table|block_idx|kv_ind|req_to_token|cache|loc|^blk"),
+    Dimension("vocab", 2**18, "vocabulary entries (256k)", True, r"vocab|token_ids?$|input_ids?$|label|target"),
+    Dimension("chunks", 2**16, "chunks of a 1M-token sequence (16-token chunks)", True,
+              r"chunk|^i_?c$|^nt$|^i_?nt$"),
+    Dimension("heads", 256, "attention heads (query or KV)", False, r"head|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk"),
+    Dimension("head_dim", 1024, "elements of one head", False, r"^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^off_?k$|^off_?d$"),
+    Dimension("batch", 4096, "sequences or requests in a batch", False,
+              r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^n$|^pid_?n_?seq|^seq_?idx"),
+    Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
+              r"col|feat|chan|hidden|^n$|^pid_?n$|^off_?n$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
+    Dimension("tokens", 2**20, "tokens in one batch or sequence (a 1M-token prefill)", True,
+              r"tok|seq|pos|row|^m$|^pid_?m$|^off_?m$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
+)
+
+#: Strides, when nothing more is known about them.
+ROW_STRIDE = ("row_stride", 2**18, "elements of one row (a 256k-vocab logits row, a fused QKV row)")
+#: A stride that steps over a whole slab: one expert's weights, one batch entry,
+#: one layer of a cache. Named so (`stride_expert`, `stride_b`, `layer_stride`).
+SLAB_STRIDE = ("slab_stride", 2**28, "elements of one expert's weights, batch entry or layer")
+_SLAB_NAME = re.compile(r"expert|^stride_?[a-z]?e$|_e$|batch|^stride_?[a-z]?[bz]$|_b$|_z$|layer|_l$")
+
+
+def defaults() -> dict[str, int]:
+    out = {d.kind: d.maximum for d in DIMENSIONS}
+    out[ROW_STRIDE[0]] = ROW_STRIDE[1]
+    out[SLAB_STRIDE[0]] = SLAB_STRIDE[1]
+    return out
+
+
+DEFAULTS = defaults()
+_BY_KIND = {d.kind: d for d in DIMENSIONS}
+_COMPILED = [(d, re.compile(d.pattern, re.IGNORECASE)) for d in DIMENSIONS]
+
+
+def describe_kind(kind: str) -> str:
+    if kind in _BY_KIND:
+        return _BY_KIND[kind].what
+    if kind == ROW_STRIDE[0]:
+        return ROW_STRIDE[2]
+    if kind == SLAB_STRIDE[0]:
+        return SLAB_STRIDE[2]
+    return kind
+
+
+def is_outer(kind: str) -> bool:
+    d = _BY_KIND.get(kind)
+    return d is None or d.outer
+
+
+def kind_of_name(name: str) -> str | None:
+    """The kind of dimension a variable or pointer name runs over, if it says."""
+    base = name.strip("`").split(".")[-1]
+    for d, rx in _COMPILED:
+        if rx.search(base):
+            return d.kind
+    return None
+
+
+def is_slab_stride(name: str) -> bool:
+    return bool(_SLAB_NAME.search(name.lower()))
+
+
+def validate(overrides: dict) -> dict[str, int]:
+    """``[tool.tritonlint.sizes]``: known kinds only, positive integers."""
+    out = dict(DEFAULTS)
+    for key, value in overrides.items():
+        kind = key.replace("-", "_")
+        if kind not in out:
+            raise ValueError(f"unknown size `{key}` (known: {', '.join(sorted(out))})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"size `{key}` must be a positive integer, got {value!r}")
+        out[kind] = value
+    return out
