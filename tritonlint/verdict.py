@@ -65,14 +65,16 @@ def _names(value: Value, code: str) -> list[str]:
 
 def index_extent(value: Value, code: str, table: dict[str, int]) -> tuple[int, str, bool]:
     """(realistic maximum, what it runs over, outer dimension?) of an index."""
+    # The nearest name that says what the index runs over wins: the index's own
+    # text, then its provenance from the closest definition outwards (an offset
+    # built from `pid_m` and `cols` is judged by its own name, not by the largest
+    # kind among everything it was computed from).
     best: tuple[int, str, bool] | None = None
     for name in _names(value, code):
         kind = sizes.kind_of_name(name)
-        if kind is None:
-            continue
-        cand = (table[kind], f"{sizes.describe_kind(kind)}, at most {table[kind]:,}", sizes.is_outer(kind))
-        if best is None or cand[0] > best[0]:
-            best = cand
+        if kind is not None:
+            best = (table[kind], f"{sizes.describe_kind(kind)}, at most {table[kind]:,}", sizes.is_outer(kind))
+            break
     if best is None or ("*" in code and not best[2]):
         # Nothing says what it runs over, or it is itself a coordinate built from a
         # product (`(i_b * H + i_h) * K`) that spans several dimensions: assume it
