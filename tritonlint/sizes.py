@@ -41,7 +41,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
               r"chunk|^i_?c$|^nt$|^i_?nt$"),
     Dimension("heads", 256, "attention heads (query or KV)", False, r"head|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk"),
     Dimension("head_dim", 1024, "elements of one head", False, r"^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^off_?k$|^off_?d$"),
-    Dimension("batch", 4096, "sequences or requests in a batch", False,
+    # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
+    Dimension("batch", 4096, "sequences or requests in a batch", True,
               r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^n$|^pid_?n_?seq|^seq_?idx"),
     Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
               r"col|feat|chan|hidden|^n$|^pid_?n$|^off_?n$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),

@@ -63,8 +63,8 @@ def _names(value: Value, code: str) -> list[str]:
     return [n for n in out if n not in ignore and not n.isupper() or n in ("T", "N", "M", "B", "H")]
 
 
-def index_extent(value: Value, code: str, table: dict[str, int]) -> tuple[int, str, bool]:
-    """(realistic maximum, what it runs over, outer dimension?) of an index."""
+def index_extent(value: Value, code: str, table: dict[str, int]) -> tuple[int, str, bool, str | None]:
+    """(realistic maximum, what it runs over, outer dimension?, kind) of an index."""
     # The nearest name that says what the index runs over wins: the index's own
     # text, then its provenance from the closest definition outwards (an offset
     # built from `pid_m` and `cols` is judged by its own name, not by the largest
@@ -73,25 +73,26 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> tuple[int, s
     for name in _names(value, code):
         kind = sizes.kind_of_name(name)
         if kind is not None:
-            best = (table[kind], f"{sizes.describe_kind(kind)}, at most {table[kind]:,}", sizes.is_outer(kind))
+            best = (table[kind], f"{sizes.describe_kind(kind)}, at most {table[kind]:,}", sizes.is_outer(kind), kind)
             break
     if best is None or ("*" in code and not best[2]):
         # Nothing says what it runs over, or it is itself a coordinate built from a
         # product (`(i_b * H + i_h) * K`) that spans several dimensions: assume it
         # reaches the tokens of a batch (the common case; keeps real bugs reported).
-        best = (table["tokens"], f"assumed to run over tokens, at most {table['tokens']:,}", True)
+        best = (table["tokens"], f"assumed to run over tokens, at most {table['tokens']:,}", True, None)
     if value.bound is not None and value.bound < best[0]:
-        best = (value.bound, f"at most {value.bound:,}", best[2])
+        best = (value.bound, f"at most {value.bound:,}", best[2], best[3])
     return best
 
 
-def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, int]) -> tuple[int, str]:
+def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, int],
+                  index_kind: str | None = None) -> tuple[int, str]:
     if value.const is not None:
         return abs(value.const), f"= {value.const:,}"
     if value.bound is not None:
         return value.bound, f"at most {value.bound:,}"
     names = _IDENT.findall(code) + [n for n, _ in value.origin]
-    if any(sizes.is_slab_stride(n) for n in names):
+    if index_kind == "batch" or any(sizes.is_slab_stride(n) for n in names):
         return table["slab_stride"], f"{sizes.describe_kind('slab_stride')}, up to {table['slab_stride']:,}"
     if outer_index:
         return table["row_stride"], f"{sizes.describe_kind('row_stride')}, up to {table['row_stride']:,}"
@@ -107,8 +108,8 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
                                     "sizes; this is the int32 specialisation for small ones")
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
-        emax, ewhat, outer = index_extent(idx.value, idx.code, table)
-        smax, swhat = stride_extent(st.value, st.code, outer, table)
+        emax, ewhat, outer, kind = index_extent(idx.value, idx.code, table)
+        smax, swhat = stride_extent(st.value, st.code, outer, table, kind)
         if emax * smax < LIMIT:
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({ewhat}) times `{st.code}` "
                                         f"({swhat}) stays below {short_int(LIMIT)}")
