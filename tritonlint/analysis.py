@@ -18,8 +18,10 @@ import fnmatch
 import re
 import libcst as cst
 
+from . import sizes
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
+from .launch_facts import KernelLaunches, LaunchIndex, bind_param, bind_program_id
 from .walk import contains, names, walk
 from .values import (
     BLOCK_LITERAL_MAX,
@@ -129,12 +131,14 @@ class _Frame:
         self.returns: list[Value] = []
         self.constexprs: set[str] = set()  # names of compile-time values (for static ifs)
         self.loop_entries: list[dict[str, Value]] = []
+        self.launches: KernelLaunches | None = None  # the launches of the kernel being run
 
 
 class Analyzer:
     def __init__(self, module: cst.Module, mk: ModuleKernels, target: tuple[int, int] = (3, 0),
-                 int64_pointers: tuple[str, ...] = ()):
+                 int64_pointers: tuple[str, ...] = (), launches: LaunchIndex | None = None):
         self.module = module
+        self.launches = launches
         self.int64_pointers = int64_pointers
         self.mk = mk
         self.imports: ImportMap = mk.imports
@@ -151,23 +155,36 @@ class Analyzer:
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Facts:
+        # A helper that a kernel of this module calls is analysed at its calls, with
+        # the caller's argument types; on its own it would be typed as if every
+        # argument were an int32 kernel argument, which the callers may not pass.
+        called = _called_helpers(self.mk)
         for fn in self.mk.kernels:
-            self.analyse_function(fn, None)
+            if fn.name not in called:
+                self.analyse_function(fn, None)
         return self.facts
 
     def analyse_function(self, fn: JitFunction, args: dict[str, Value] | None) -> Value:
         node = fn.node
         shape_names = self._shape_names(node)
         frame = _Frame(fn, shape_names)
+        params = _all_params(node.params)
+        if args is None:
+            if self.launches is not None:
+                frame.launches = self.launches.for_kernel(fn.name, [p.name.value for p in params])
+        elif self._frames:
+            frame.launches = self.frame.launches  # a helper runs in its caller's grid
         env: dict[str, Value] = {}
         pointer_names = self._pointer_names(node)
-        for param in _all_params(node.params):
+        for param in params:
             name = param.name.value
             self.facts.params.setdefault((fn.name, name), param)
             if args is not None and name in args:
                 env[name] = args[name]
             else:
                 env[name] = self._param_value(param, pointer_names, shape_names)
+                if frame.launches is not None and args is None:
+                    env[name] = bind_param(env[name], frame.launches.param(name))
             if self._annotation_kind(param.annotation.annotation if param.annotation else None) == "constexpr":
                 frame.constexprs.add(name)
         self._frames.append(frame)
@@ -406,6 +423,7 @@ class Analyzer:
             width,
             role=role,
             bound=bound,
+            kind=stop.kind if stop.kind != "unit" else None,
             origin=((name, Lazy("loop index over ", it)),),
             risks=frozenset().union(*(v.risks for v in parts)),
             narrowed=frozenset().union(*(v.narrowed for v in parts)),
@@ -582,7 +600,8 @@ class Analyzer:
                 self.sink(b, node, node)
             elif b.width == Width.PTR and op == "Add":
                 self.sink(a, node, node)
-            return Value(Width.PTR, origin=a.origin if a.width == Width.PTR else b.origin)
+            p = a if a.width == Width.PTR else b
+            return Value(Width.PTR, origin=p.origin, kind=p.kind, host=p.host, int64_elements=p.int64_elements)
         width = arith_width(a, b, self.target)
         meta = dict(
             tensor=a.tensor or b.tensor,
@@ -594,6 +613,7 @@ class Analyzer:
             int_annotated=frozenset(),
             constexpr_names=frozenset(),
             origin=merge_origin(a.origin, b.origin),
+            kind=_carry_kind(a, b) if op in ("Add", "Subtract", "Multiply") else None,
         )
         if width == Width.FLOAT or width == Width.OTHER or op == "Divide":
             return Value(Width.FLOAT if width == Width.FLOAT or op == "Divide" else Width.OTHER, **meta)
@@ -626,7 +646,11 @@ class Analyzer:
             # runtime size is a coordinate along that dimension. Either way the
             # result is a fresh index: what was scaled before the modulo is not an offset.
             small = b.width == Width.CONST or b.role == Role.SMALL or bound is not None
-            meta.update(risks=b.risks, casts=b.casts)
+            # `pid % num_heads`: an index over what the divisor counts
+            divisor_kind = b.kind if b.kind != "unit" else None
+            if divisor_kind is None and isinstance(right_node, cst.Name):
+                divisor_kind = sizes.kind_of_name(right_node.value)
+            meta.update(risks=b.risks, casts=b.casts, kind=divisor_kind)
             # a block index modulo a count is still a block index (`(pid % n) * BLOCK`)
             role = Role.SMALL if small else (Role.BLOCKIDX if a.role == Role.BLOCKIDX else Role.COORD)
             return Value(width, role=role, const=const, bound=bound, **meta)
@@ -797,8 +821,11 @@ class Analyzer:
             if member == "num_programs":
                 # a count of blocks: a grid-stride loop (`row += num_programs`) walks coordinates
                 return Value(Width.I32, role=Role.BLOCKIDX, origin=((f"num_programs({axis})", "grid size"),))
-            return Value(Width.I32, role=Role.BLOCKIDX, bound=65535 if axis in (1, 2) else None, tensor=True,
-                         origin=((f"program_id({axis})", f"program id, axis {axis}"),))
+            pid = Value(Width.I32, role=Role.BLOCKIDX, bound=65535 if axis in (1, 2) else None, tensor=True,
+                        origin=((f"program_id({axis})", f"program id, axis {axis}"),))
+            if self.frame.launches is not None and axis is not None:
+                pid = bind_program_id(pid, self.frame.launches.axis(axis))
+            return pid
         if member == "arange":
             vals = [self.eval(p, env) for p in pos]
             bound = vals[1].const if len(vals) > 1 and vals[1].const is not None else None
@@ -810,14 +837,17 @@ class Analyzer:
             for k, v in kw.items():
                 if k != "pointer":
                     self.eval(v, env)
-            if ptr is not None:
-                self.eval(ptr, env)
+            ptr_value = self.eval(ptr, env) if ptr is not None else None
             if member == "load":
+                if ptr_value is not None and ptr_value.width == Width.PTR and ptr_value.int64_elements:
+                    return Value(Width.I64, role=Role.COORD, loaded=True, tensor=True,
+                                 origin=((f"tl.load@{id(node)}", f"loaded from an int64 tensor ({ptr_value.host})"),))
                 wide = self._int64_pointer(ptr)
                 if wide is not None:
                     return Value(Width.I64, role=Role.COORD, loaded=True, tensor=True,
                                  origin=((f"tl.load@{id(node)}", f"loaded through `{wide}`, int64 (int64-pointers)"),))
                 return Value(Width.UNKNOWN, role=Role.COORD, loaded=True, tensor=True,
+                             kind=ptr_value.kind if ptr_value is not None and ptr_value.width == Width.PTR else None,
                              origin=((f"tl.load@{id(node)}", Lazy("loaded from memory, int32 if the tensor holds int32: ", node)),))
             if member.startswith("atomic"):
                 return Value(Width.UNKNOWN, role=Role.OTHER, loaded=True)
@@ -1119,6 +1149,29 @@ def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value
                 env[name] = join(va, vb)
         else:
             env[name] = a.get(name) or b.get(name)
+
+
+def _carry_kind(a: Value, b: Value) -> str | None:
+    """What a sum or block product runs over: the kind of its one index operand
+    (`pid * BLOCK + tl.arange(0, BLOCK)` runs over what `pid`'s grid axis counts)."""
+    if a.kind == b.kind:
+        return a.kind
+    for x, y in ((a, b), (b, a)):
+        if x.kind is not None and x.kind != "unit" and y.kind is None and (y.role == Role.SMALL or y.const is not None):
+            return x.kind
+    return None
+
+
+def _called_helpers(mk: ModuleKernels) -> set[str]:
+    """Jit functions of the module that another jit function of it calls."""
+    out: set[str] = set()
+    for fn in mk.kernels:
+        for node in walk(fn.node.body):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                callee = node.func.value
+                if callee in mk.by_name and callee != fn.name:
+                    out.add(callee)
+    return out
 
 
 def _module_int_constants(module: cst.Module) -> dict[str, int]:

@@ -22,6 +22,7 @@ from .discovery import iter_files, might_have_kernels
 from .findings import Finding
 from .kernels import find_kernels
 from .positions import PositionIndex
+from .launch_facts import LaunchIndex
 from .settings import Resolver, Settings
 
 
@@ -61,8 +62,10 @@ class SourceFile:
         return b"\xef\xbb\xbf" + data if self.bom else data
 
 
-def check_source(text: str, path: str, settings: Settings, codes: frozenset[str] | None = None) -> FileResult:
-    """Lint one file's text. ``codes`` overrides the rules that run."""
+def check_source(text: str, path: str, settings: Settings, codes: frozenset[str] | None = None,
+                 launches: LaunchIndex | None = None) -> FileResult:
+    """Lint one file's text. ``codes`` overrides the rules that run; ``launches``
+    are the kernel launches of the whole run (by default, this file's own)."""
     result = FileResult(path)
     if not might_have_kernels(text):
         return result
@@ -80,7 +83,9 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
         return result
     if codes is None:
         codes = settings.enabled_codes(rule_defaults()) - settings.ignored_for(Path(path), rule_defaults())
-    facts = Analyzer(module, kernels, settings.target, settings.int64_pointers).run()
+    if launches is None:
+        launches = LaunchIndex.from_texts([(path, text)])
+    facts = Analyzer(module, kernels, settings.target, settings.int64_pointers, launches).run()
     from .rules.base import RuleContext
 
     ctx = RuleContext(module, kernels, facts, settings.target)
@@ -158,21 +163,21 @@ def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppres
     )
 
 
-def check_file(path: Path, settings: Settings) -> FileResult:
+def check_file(path: Path, settings: Settings, launches: LaunchIndex | None = None) -> FileResult:
     try:
         source = SourceFile.read(path)
     except (OSError, UnicodeDecodeError, LookupError) as e:
         r = FileResult(str(path))
         r.error = ParseError(str(path), 1, 1, f"cannot read: {e}")
         return r
-    return check_source(source.text, str(path), settings)
+    return check_source(source.text, str(path), settings, launches=launches)
 
 
 def check_paths(paths: list[Path], resolver: Resolver) -> list[FileResult]:
-    results = []
-    for f in iter_files(paths, resolver):
-        results.append(check_file(f, resolver.for_path(f)))
-    return results
+    files = list(iter_files(paths, resolver))
+    # Kernels are often launched from another module of the run: read every launch first.
+    launches = LaunchIndex.from_paths(files)
+    return [check_file(f, resolver.for_path(f), launches) for f in files]
 
 
 def missing_paths(paths: list[Path]) -> list[Path]:

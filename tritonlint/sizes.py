@@ -31,6 +31,9 @@ class Dimension:
 #: The defaults, largest realistic extent of each kind of dimension.
 DIMENSIONS: tuple[Dimension, ...] = (
     # most specific first: the first kind whose names match wins
+    # `x % block_size`, `pos % page_size`: a position inside one block, page or chunk
+    Dimension("in_block", 4096, "positions inside one block, page or chunk", False,
+              r"(block|page|chunk|blk|tile)_?(size|len)|^bs$|^page_?sz$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
     Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
@@ -40,14 +43,14 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("chunks", 2**16, "chunks of a 1M-token sequence (16-token chunks)", True,
               r"chunk|^i_?c$|^nt$|^i_?nt$"),
     Dimension("heads", 256, "attention heads (query or KV)", False, r"head|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk"),
-    Dimension("head_dim", 1024, "elements of one head", False, r"^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^off_?k$|^off_?d$"),
+    Dimension("head_dim", 1024, "elements of one head", False, r"^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
     # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
     Dimension("batch", 4096, "sequences or requests in a batch", True,
               r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^n$|^pid_?n_?seq|^seq_?idx"),
     Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
-              r"col|feat|chan|hidden|^n$|^pid_?n$|^off_?n$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
+              r"col|feat|chan|hidden|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
     Dimension("tokens", 2**20, "tokens in one batch or sequence (a 1M-token prefill)", True,
-              r"tok|seq|pos|row|^m$|^pid_?m$|^off_?m$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
+              r"tok|seq|pos|row|^m$|^pid_?m$|^offs?_?m$|^rm$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
 )
 
 #: Strides, when nothing more is known about them.
@@ -55,6 +58,10 @@ ROW_STRIDE = ("row_stride", 2**18, "elements of one row (a 256k-vocab logits row
 #: A stride that steps over a whole slab: one expert's weights, one batch entry,
 #: one layer of a cache. Named so (`stride_expert`, `stride_b`, `layer_stride`).
 SLAB_STRIDE = ("slab_stride", 2**28, "elements of one expert's weights, batch entry or layer")
+#: The row of a per-request table (a block table, req_to_token): one entry per
+#: page of the longest sequence (2M tokens in 16-token pages).
+TABLE_STRIDE = ("table_stride", 2**17, "entries of one request's row in a block table")
+_TABLE_NAME = re.compile(r"table|req_to_token|token_to_kv|kv_indices|page_indices|block_ids", re.IGNORECASE)
 _SLAB_NAME = re.compile(r"expert|^stride_?[a-z]?e$|_e$|batch|^stride_?[a-z]?[bz]$|_b$|_z$|layer|_l$")
 
 
@@ -62,6 +69,7 @@ def defaults() -> dict[str, int]:
     out = {d.kind: d.maximum for d in DIMENSIONS}
     out[ROW_STRIDE[0]] = ROW_STRIDE[1]
     out[SLAB_STRIDE[0]] = SLAB_STRIDE[1]
+    out[TABLE_STRIDE[0]] = TABLE_STRIDE[1]
     return out
 
 
@@ -77,6 +85,8 @@ def describe_kind(kind: str) -> str:
         return ROW_STRIDE[2]
     if kind == SLAB_STRIDE[0]:
         return SLAB_STRIDE[2]
+    if kind == TABLE_STRIDE[0]:
+        return TABLE_STRIDE[2]
     return kind
 
 
@@ -92,6 +102,10 @@ def kind_of_name(name: str) -> str | None:
         if rx.search(base):
             return d.kind
     return None
+
+
+def is_table_stride(name: str) -> bool:
+    return bool(_TABLE_NAME.search(name))
 
 
 def is_slab_stride(name: str) -> bool:

@@ -90,6 +90,13 @@ class Value:
     #: int32 only in the specialisation a constexpr flag selects (`if LONG: x = x.to(tl.int64)`):
     #: the host picks the 64-bit one for large sizes
     guarded: bool = False
+    #: what the value runs over or spans, when the launch says (a size kind of
+    #: ``sizes.py``: "tokens", "heads"...; "unit" for a last-dimension stride)
+    kind: str | None = None
+    #: how the launch binds it, for messages (`key.stride(0)` at the launch in f.py:12)
+    host: str | None = None
+    #: a pointer into a tensor the host creates as int64 (loads through it are int64)
+    int64_elements: bool = False
 
     def with_(self, **changes) -> "Value":
         return replace(self, **changes)
@@ -144,6 +151,8 @@ def join(a: Value, b: Value) -> Value:
         small_literal=a.small_literal and b.small_literal,
         tensor=a.tensor and b.tensor,
         guarded=a.guarded or b.guarded,
+        kind=a.kind if a.kind == b.kind else None,
+        host=a.host if a.host == b.host else None,
     )
 
 

@@ -70,7 +70,13 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> tuple[int, s
     # built from `pid_m` and `cols` is judged by its own name, not by the largest
     # kind among everything it was computed from).
     best: tuple[int, str, bool] | None = None
-    for name in _names(value, code):
+    if value.kind in table and value.kind not in ("row_stride", "slab_stride"):
+        # the launch says what it runs over (a grid axis, a host size)
+        best = (table[value.kind], f"{sizes.describe_kind(value.kind)}, at most {table[value.kind]:,}",
+                sizes.is_outer(value.kind), value.kind)
+        if value.host:
+            best = (best[0], f"{best[1]}: {value.host}", best[2], best[3])
+    for name in ([] if best is not None else _names(value, code)):
         kind = sizes.kind_of_name(name)
         if kind is not None:
             best = (table[kind], f"{sizes.describe_kind(kind)}, at most {table[kind]:,}", sizes.is_outer(kind), kind)
@@ -91,11 +97,24 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         return abs(value.const), f"= {value.const:,}"
     if value.bound is not None:
         return value.bound, f"at most {value.bound:,}"
+    host = f"; {value.host}" if value.host else ""
+    if value.kind == "unit":
+        return 1, f"the stride of a last dimension, 1 for a contiguous tensor{host}"
+    if value.kind in table and value.kind not in ("row_stride", "slab_stride"):
+        # a size passed as a stride (`N = x.shape[1]` as the row length)
+        return table[value.kind], f"{sizes.describe_kind(value.kind)}, up to {table[value.kind]:,}{host}"
     names = _IDENT.findall(code) + [n for n, _ in value.origin]
+    if any(sizes.is_table_stride(n) for n in names):
+        return table["table_stride"], f"{sizes.describe_kind('table_stride')}, up to {table['table_stride']:,}{host}"
+    if len(names) == 1 or (names and names[0] == code):
+        # a stride named as a size (`* D`, `* head_dim`): that dimension's extent
+        dim = sizes.kind_of_name(names[0])
+        if dim is not None and not sizes.is_outer(dim):
+            return table[dim], f"{sizes.describe_kind(dim)}, up to {table[dim]:,}{host}"
     if index_kind == "batch" or any(sizes.is_slab_stride(n) for n in names):
-        return table["slab_stride"], f"{sizes.describe_kind('slab_stride')}, up to {table['slab_stride']:,}"
+        return table["slab_stride"], f"{sizes.describe_kind('slab_stride')}, up to {table['slab_stride']:,}{host}"
     if outer_index:
-        return table["row_stride"], f"{sizes.describe_kind('row_stride')}, up to {table['row_stride']:,}"
+        return table["row_stride"], f"{sizes.describe_kind('row_stride')}, up to {table['row_stride']:,}{host}"
     inner = table["head_dim"]
     return inner, f"the stride of an inner dimension, up to {inner:,}"
 

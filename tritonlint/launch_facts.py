@@ -1,0 +1,191 @@
+"""The launch binding: what every launch in the run says about a kernel's parameters
+and grid, merged into facts the analysis can use.
+
+A fact is only used when every launch that binds the parameter agrees: a stride
+is a unit stride only if every launch passes a last-dimension stride, a pointer
+holds int64 only if some launch shows an int64 tensor and none shows a narrower
+one, a size kind (tokens, heads...) only if every launch's host names say so.
+A kernel with no launch in the run keeps the analysis' own reading of its names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from . import sizes
+from .values import Value, Width
+from .launches import HostArg, Launch, kernel_names, read_launches
+
+_BLOCK = re.compile(r"block|^bs$|^bm$|^bn$|^bk$|warps|stages|^meta", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HostFact:
+    """What the launches bind one parameter (or one grid axis) to."""
+
+    text: str  # the host expression at the first launch
+    where: str  # path:line of that launch
+    launches: int  # how many launches bind it
+    const: int | None = None  # every launch passes this literal
+    bound: int | None = None  # every launch passes a literal; the largest
+    unit_stride: bool = False  # every launch passes a last-dimension stride
+    int64: bool = False  # a pointer to an int64 tensor
+    kind: str | None = None  # the size kind every launch's names agree on
+    tensor: str | None = None  # the host tensor behind a pointer or read by a stride
+
+    def describe(self) -> str:
+        more = f" (and {self.launches - 1} more launch{'es' if self.launches > 2 else ''})" if self.launches > 1 else ""
+        return f"`{self.text}` at the launch in {self.where}{more}"
+
+
+def _kind(arg: HostArg, table_order: dict[str, int]) -> str | None:
+    candidates = list(arg.names)
+    if arg.tensor and arg.form == "tensor":
+        candidates.append(arg.tensor)
+    names = [n for n in candidates if not _BLOCK.search(n)]
+    if arg.form == "expr" and len(names) > 1 and "*" in arg.text:
+        return None  # `B * H`: spans several dimensions
+    for n in names:
+        k = sizes.kind_of_name(n)
+        if k is not None:
+            return k
+    return None
+
+
+def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = None) -> HostFact | None:
+    if not args:
+        return None
+    table = table or sizes.DEFAULTS
+    first_launch, first = args[0]
+    consts = [a.const for _, a in args]
+    const = consts[0] if all(c is not None for c in consts) and len(set(consts)) == 1 else None
+    bound = max(abs(c) for c in consts) if all(c is not None for c in consts) else None
+    dtypes = [a.int64 for _, a in args]
+    int64 = any(d is True for d in dtypes) and not any(d is False for d in dtypes)
+    kinds = [_kind(a, table) for _, a in args]
+    kind = None
+    if all(k is not None for k in kinds):
+        kind = max(kinds, key=lambda k: table.get(k, 0))
+    tensors = {a.tensor for _, a in args}
+    return HostFact(
+        text=first.text, where=first_launch.where, launches=len(args), const=const, bound=bound,
+        unit_stride=all(a.unit_stride for _, a in args), int64=int64, kind=kind,
+        tensor=first.tensor if len(tensors) == 1 else None,
+    )
+
+
+class KernelLaunches:
+    """The launches of one kernel, bound to its parameters."""
+
+    def __init__(self, launches: list[Launch], params: list[str]):
+        self.launches = launches
+        self.params = params
+        self._bound: dict[str, list[tuple[Launch, HostArg]]] = {}
+        for launch in launches:
+            for name, arg in zip(params, launch.args):
+                if arg is not None:
+                    self._bound.setdefault(name, []).append((launch, arg))
+            for name, arg in launch.kwargs.items():
+                if name in params:
+                    self._bound.setdefault(name, []).append((launch, arg))
+
+    def param(self, name: str) -> HostFact | None:
+        return merge(self._bound.get(name, []))
+
+    def axis(self, axis: int) -> HostFact | None:
+        """The grid axis ``program_id(axis)`` runs below, if every launch shows it."""
+        args = []
+        for launch in self.launches:
+            if launch.grid is None:
+                return None
+            if axis >= len(launch.grid):
+                args.append((launch, HostArg("1", "literal", const=1)))  # an absent axis has one program
+            else:
+                args.append((launch, launch.grid[axis]))
+        return merge(args)
+
+
+class LaunchIndex:
+    """Every launch in the run, by kernel name."""
+
+    def __init__(self, launches: Iterable[Launch] = ()):
+        self.by_kernel: dict[str, list[Launch]] = {}
+        for launch in launches:
+            self.by_kernel.setdefault(launch.kernel, []).append(launch)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.by_kernel.values())
+
+    def for_kernel(self, name: str, params: list[str]) -> KernelLaunches | None:
+        launches = [ln for ln in self.by_kernel.get(name, ()) if _fits(ln, params)]
+        return KernelLaunches(launches, params) if launches else None
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[tuple[str, str]]) -> "LaunchIndex":
+        """``texts``: (display path, source) of every file in the run."""
+        texts = list(texts)
+        names: set[str] = set()
+        for _path, text in texts:
+            if "jit" in text:
+                names |= kernel_names(text)
+        launches: list[Launch] = []
+        if names:
+            for path, text in texts:
+                launches.extend(read_launches(text, path, names))
+        return cls(launches)
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[Path]) -> "LaunchIndex":
+        def texts():
+            for p in paths:
+                try:
+                    yield str(p), p.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue  # reported when the file itself is checked
+        return cls.from_texts(texts())
+
+
+def _fits(launch: Launch, params: list[str]) -> bool:
+    """A launch of another kernel of the same name does not bind this one."""
+    if len([a for a in launch.args if a is not None]) > len(params):
+        return False
+    return all(k in params for k in launch.kwargs if k not in ("num_warps", "num_stages", "num_ctas", "grid",
+                                                                  "maxnreg", "enable_fp_fusion"))
+
+
+def bind_param(value: Value, fact: HostFact | None) -> Value:
+    """A kernel parameter's value refined by what every launch passes."""
+    if fact is None:
+        return value
+    if value.width == Width.PTR:
+        kind = sizes.kind_of_name(fact.tensor) if fact.tensor else None
+        return value.with_(host=fact.describe(), kind=kind, int64_elements=fact.int64)
+    if not value.width.is_int:
+        return value
+    name, what = value.origin[0] if value.origin else ("", "")
+    changes: dict = {"host": fact.describe(), "origin": ((name, f"{what}; {fact.describe()}"),) + value.origin[1:]}
+    if fact.bound is not None:
+        changes["bound"] = fact.bound  # a literal at every launch: a proof, not an estimate
+        if value.width == Width.CONST and fact.const is not None:
+            changes["const"] = fact.const
+    if fact.unit_stride:
+        changes["kind"] = "unit"
+    elif fact.kind is not None:
+        changes["kind"] = fact.kind
+    return value.with_(**changes)
+
+
+def bind_program_id(value: Value, fact: HostFact | None) -> Value:
+    """``program_id(a)`` runs below grid axis ``a`` of every launch."""
+    if fact is None:
+        return value
+    name, what = value.origin[0]
+    changes: dict = {"host": f"grid axis {fact.describe()}",
+                     "origin": ((name, f"{what}, below grid axis {fact.describe()}"),)}
+    if fact.bound is not None:
+        changes["bound"] = max(fact.bound - 1, 0)
+    if fact.kind is not None:
+        changes["kind"] = fact.kind
+    return value.with_(**changes)

@@ -1,0 +1,421 @@
+"""Reading the host code that launches kernels: ``kernel[grid](args...)``.
+
+What a kernel's parameters hold is decided at its launch sites, which are often
+in another module of the same package. This reads every file of the run with the
+stdlib ``ast`` (it only reads facts; nothing is imported or executed) and binds,
+for each launch:
+
+* each argument to what the host passes: ``t.stride(d)``, ``t.shape[d]``,
+  ``t.size(d)``, ``t.numel()``, names unpacked from a shape (``B, T, H = q.shape``),
+  literals, and the tensor behind a pointer with its dtype where the host shows
+  it (``torch.empty(n, dtype=torch.int64)``, ``.long()``);
+* each grid axis, as the host expression it is computed from.
+
+The binding to parameter names happens in :mod:`tritonlint.launch_facts`, which
+knows the kernel's signature.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+#: ``@triton.jit`` (possibly under other decorators) followed by ``def name``
+_JIT_DEF = re.compile(r"@(?:triton\.)?jit\b[^\n]*\n(?:[ \t]*@[^\n]*\n|[ \t]*[^\n@]*\)\s*\n)*?[ \t]*def\s+(\w+)")
+_INT64_DTYPES = {"int64", "long", "uint64"}
+_NARROW_DTYPES = {"int32", "int", "int16", "int8", "uint8", "uint16", "uint32", "short", "bool"}
+_TENSOR_FACTORIES = {"empty", "zeros", "ones", "full", "arange", "tensor", "empty_like", "zeros_like", "ones_like",
+                     "full_like", "as_tensor", "randint", "empty_strided"}
+_RESHAPES = {"view", "reshape", "expand", "flatten", "contiguous", "permute", "transpose", "unsqueeze", "squeeze"}
+
+
+@dataclass(frozen=True)
+class HostArg:
+    """One value the host passes (an argument or a grid axis)."""
+
+    text: str
+    form: str  # "stride" | "shape" | "numel" | "literal" | "tensor" | "expr"
+    tensor: str | None = None  # the tensor it reads or is (host variable name)
+    dim: int | None = None  # for stride / shape
+    ndim: int | None = None  # the tensor's rank, where the host shows it
+    const: int | None = None
+    #: a tensor's element type, where the host shows it: True int64, False a narrower type
+    int64: bool | None = None
+    #: host identifiers it is computed from, outermost first (the host's own names
+    #: for sizes: ``num_tokens``, ``num_heads``)
+    names: tuple[str, ...] = ()
+
+    @property
+    def unit_stride(self) -> bool:
+        """The stride of a tensor's last dimension: 1 for every contiguous tensor."""
+        if self.form != "stride" or self.dim is None:
+            return False
+        return self.dim == -1 or (self.ndim is not None and self.dim == self.ndim - 1)
+
+
+@dataclass(frozen=True)
+class Launch:
+    kernel: str
+    path: str
+    line: int
+    grid: tuple[HostArg, ...] | None
+    args: tuple[HostArg | None, ...]  # positional; None after a *star (unknown position)
+    kwargs: dict[str, HostArg] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def kernel_names(text: str) -> set[str]:
+    """Names of the jit functions a file defines, by a cheap scan of its text."""
+    return set(_JIT_DEF.findall(text))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def launched_names(text: str, names: set[str]) -> set[str]:
+    """Which of ``names`` the text mentions at all: a cheap filter before parsing."""
+    return names.intersection(_WORD.findall(text)) if "[" in text else set()
+
+
+def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
+    """Every ``kernel[grid](...)`` of a kernel in ``names``, with its arguments read
+    in the scope of the enclosing function."""
+    mentioned = launched_names(text, names)
+    if not mentioned:
+        return []
+    subscript = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(mentioned))) + r")\s*\[")
+    lines = {i for i, line in enumerate(text.splitlines(), 1) if subscript.search(line)}
+    if not lines:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return []  # the lint itself reports what does not parse
+    # Only the functions that hold a launch line are read expression by expression.
+    scopes: dict[int, ast.AST] = {}
+    for line in lines:
+        scope = _innermost_function(tree, line)
+        scopes[id(scope)] = scope
+    out: list[Launch] = []
+    for scope in scopes.values():
+        env = _Scope(scope)
+        for node in _walk_scope(scope.body):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
+                name = _last_name(node.func.value)
+                if name in mentioned:
+                    out.append(_launch(name, node, path, env))
+    return out
+
+
+def _innermost_function(tree: ast.Module, line: int) -> ast.AST:
+    scope: ast.AST = tree
+    body = tree.body
+    while True:
+        for stmt in body:
+            if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    scope, body = stmt, stmt.body
+                    break
+                inner = [b for b in _stmt_bodies(stmt)]
+                if inner:
+                    body = [s for b in inner for s in b]
+                    break
+        else:
+            return scope
+        if not body:
+            return scope
+
+
+def _stmt_bodies(stmt: ast.stmt):
+    for attr in ("body", "orelse", "finalbody"):
+        b = getattr(stmt, attr, None)
+        if isinstance(b, list) and b and isinstance(b[0], ast.stmt):
+            yield b
+    for h in getattr(stmt, "handlers", ()) or ():
+        yield h.body
+    for c in getattr(stmt, "cases", ()) or ():
+        yield c.body
+
+
+# ---------------------------------------------------------------------------- scope
+class _Scope:
+    """Assignments of one function (or module), to resolve names at a launch."""
+
+    def __init__(self, scope: ast.AST):
+        self.defs: dict[str, list[tuple[int, ast.expr]]] = {}
+        self.unpacked: dict[str, list[tuple[int, ast.expr, int, int]]] = {}  # name -> (line, source, index, arity)
+        self.functions: dict[str, ast.FunctionDef] = {}
+        body = scope.body
+        for node in _walk_scope(body):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    self._bind(target, node.value, node.lineno)
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                self._bind(node.target, node.value, node.lineno)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not scope:
+                self.functions[node.name] = node
+
+    def _bind(self, target: ast.expr, value: ast.expr, line: int) -> None:
+        if isinstance(target, ast.Name):
+            self.defs.setdefault(target.id, []).append((line, value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elts):
+                for t, v in zip(elts, value.elts):
+                    self._bind(t, v, line)
+                return
+            for i, t in enumerate(elts):
+                if isinstance(t, ast.Name):
+                    self.unpacked.setdefault(t.id, []).append((line, value, i, len(elts)))
+
+    def lookup(self, name: str, line: int):
+        """The latest definition of ``name`` before ``line``: ('expr', node) or
+        ('unpack', source, index, arity); None for parameters and globals."""
+        best = None
+        for ln, value in self.defs.get(name, ()):
+            if ln < line and (best is None or ln > best[0]):
+                best = (ln, ("expr", value))
+        for ln, value, i, n in self.unpacked.get(name, ()):
+            if ln < line and (best is None or ln > best[0]):
+                best = (ln, ("unpack", value, i, n))
+        return None if best is None else best[1]
+
+
+def _walk_scope(body):
+    """Nodes of a body, not descending into nested function or class bodies."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+# --------------------------------------------------------------------------- launch
+def _launch(name: str, call: ast.Call, path: str, env: _Scope) -> Launch:
+    line = call.lineno
+    grid = _grid(call.func.slice, env, line)
+    args: list[HostArg | None] = []
+    starred = False
+    for a in call.args:
+        if isinstance(a, ast.Starred):
+            starred = True
+            continue
+        args.append(None if starred else _host_arg(a, env, line))
+    kwargs = {k.arg: _host_arg(k.value, env, line) for k in call.keywords if k.arg is not None}
+    return Launch(name, path, line, grid, tuple(args), kwargs)
+
+
+def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostArg, ...] | None:
+    if depth > 3:
+        return None
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(_host_arg(e, env, line) for e in node.elts)
+    if isinstance(node, ast.Lambda):
+        return _grid(node.body, env, line, depth + 1)
+    if isinstance(node, ast.Name):
+        if node.id in env.functions:
+            for stmt in ast.walk(env.functions[node.id]):
+                if isinstance(stmt, ast.Return) and stmt.value is not None:
+                    return _grid(stmt.value, env, line, depth + 1)
+            return None
+        found = env.lookup(node.id, line)
+        if found is not None and found[0] == "expr":
+            return _grid(found[1], env, line, depth + 1)
+    return None
+
+
+def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg:
+    text = _unparse(node)
+    names = tuple(_identifiers(node))
+    # literals
+    value = _literal_int(node)
+    if value is not None:
+        return HostArg(text, "literal", const=value, names=names)
+    # t.stride(d), t.shape[d], t.size(d), t.numel()
+    read = _tensor_read(node)
+    if read is not None:
+        form, tensor_node, dim = read
+        tensor = _last_name(tensor_node)
+        return HostArg(text, form, tensor=tensor, dim=dim, ndim=_ndim(tensor_node, env, line), names=names)
+    if isinstance(node, ast.Name) and depth < 3:
+        found = env.lookup(node.id, line)
+        if found is not None and found[0] == "unpack":
+            _, source, i, arity = found
+            inner = _shape_source(source)
+            if inner is not None:
+                form, tensor_node = inner
+                tensor = _last_name(tensor_node)
+                return HostArg(text, form, tensor=tensor, dim=i, ndim=arity, names=names)
+        elif found is not None and found[0] == "expr":
+            resolved = _host_arg(found[1], env, line, depth + 1)
+            if resolved.form in ("literal", "stride", "shape", "numel"):
+                return HostArg(text, resolved.form, resolved.tensor, resolved.dim, resolved.ndim, resolved.const,
+                               resolved.int64, names + resolved.names)
+            if resolved.form == "tensor":
+                return HostArg(text, "tensor", node.id, ndim=resolved.ndim, int64=resolved.int64,
+                               names=names + resolved.names)
+            return HostArg(text, "expr", names=names + resolved.names)
+        return HostArg(text, "tensor" if found is None else "expr", tensor=node.id, names=names)
+    dtype = _dtype_of(node)
+    if dtype is not None or _is_tensor_expr(node):
+        base = _base_tensor(node)
+        int64 = dtype
+        ndim = None
+        if base is not None and dtype is None and depth < 3:
+            found = env.lookup(base, line)
+            if found is not None and found[0] == "expr":
+                int64 = _dtype_of(found[1])
+                ndim = _created_ndim(found[1])
+        return HostArg(text, "tensor", tensor=base, ndim=ndim, int64=int64, names=names)
+    return HostArg(text, "expr", names=names)
+
+
+def _tensor_read(node: ast.expr):
+    """('stride'|'shape'|'numel', tensor node, dim) for t.stride(d), t.shape[d], t.size(d), t.numel()."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        attr = node.func.attr
+        if attr in ("stride", "size") and len(node.args) == 1:
+            dim = _literal_int(node.args[0])
+            return ("stride" if attr == "stride" else "shape", node.func.value, dim)
+        if attr in ("numel", "nelement") and not node.args:
+            return ("numel", node.func.value, None)
+    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "shape"):
+        return ("shape", node.value.value, _literal_int(node.slice))
+    return None
+
+
+def _shape_source(node: ast.expr):
+    """For ``B, T, H = q.shape`` / ``q.size()`` / ``q.stride()``: (form, tensor node)."""
+    if isinstance(node, ast.Attribute) and node.attr == "shape":
+        return "shape", node.value
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+        if node.func.attr == "size":
+            return "shape", node.func.value
+        if node.func.attr == "stride":
+            return "stride", node.func.value
+    return None
+
+
+def _ndim(tensor_node: ast.expr, env: _Scope, line: int) -> int | None:
+    if isinstance(tensor_node, ast.Name):
+        # `B, T, H = x.shape` anywhere in the scope says x has 3 dimensions
+        for entries in env.unpacked.values():
+            for _ln, source, _i, arity in entries:
+                inner = _shape_source(source)
+                if inner is not None and _last_name(inner[1]) == tensor_node.id and isinstance(inner[1], ast.Name):
+                    return arity
+        found = env.lookup(tensor_node.id, line)
+        if found is not None and found[0] == "expr":
+            return _created_ndim(found[1])
+        return None
+    return _created_ndim(tensor_node)
+
+
+def _created_ndim(node: ast.expr) -> int | None:
+    """Rank of ``torch.empty((M, N))``, ``torch.empty(M, N)``, ``x.view(-1, D)``."""
+    if not isinstance(node, ast.Call):
+        return None
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    if name in ("empty", "zeros", "ones", "full", "view", "reshape", "randn", "rand"):
+        args = node.args[:-1] if name == "full" else node.args
+        if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
+            return len(args[0].elts)
+        if args and all(not isinstance(a, ast.Starred) for a in args):
+            if len(args) == 1 and not isinstance(args[0], (ast.Constant, ast.Name, ast.BinOp, ast.Subscript)):
+                return None
+            return len(args)
+    return None
+
+
+def _dtype_of(node: ast.expr) -> bool | None:
+    """True when an expression is visibly an int64 tensor, False when visibly a
+    narrower integer one, None when the host does not say."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        attr = node.func.attr
+        if attr == "long":
+            return True
+        if attr == "int":
+            return False
+        if attr == "to":
+            for a in list(node.args) + [k.value for k in node.keywords if k.arg == "dtype"]:
+                d = _dtype_name(a)
+                if d is not None:
+                    return d in _INT64_DTYPES
+        if attr in _TENSOR_FACTORIES or attr in _RESHAPES:
+            for k in node.keywords:
+                if k.arg == "dtype":
+                    d = _dtype_name(k.value)
+                    if d is not None:
+                        return d in _INT64_DTYPES if d in _INT64_DTYPES | _NARROW_DTYPES else None
+            if attr in _RESHAPES:
+                return _dtype_of(node.func.value)
+    return None
+
+
+def _dtype_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Attribute) and _last_name(node.value) == "torch":
+        return node.attr
+    return None
+
+
+def _is_tensor_expr(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RESHAPES) or (
+        isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)))
+
+
+def _base_tensor(node: ast.expr) -> str | None:
+    while True:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            return _last_name(node)
+        else:
+            return None
+
+
+def _literal_int(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _literal_int(node.operand)
+        return -v if v is not None else None
+    return None
+
+
+def _last_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+_NOT_SIZES = {"triton", "cdiv", "META", "meta", "torch", "math", "min", "max", "int", "len", "next_power_of_2",
+              "shape", "size", "stride", "numel", "self", "ceil", "div", "lambda"}
+
+
+def _identifiers(node: ast.expr) -> list[str]:
+    out = []
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            out.append(n.id)
+        elif isinstance(n, ast.Attribute):
+            out.append(n.attr)
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            out.append(n.value)  # META["BLOCK_M"]
+    return [n for n in out if n not in _NOT_SIZES]
+
+
+def _unparse(node: ast.expr) -> str:
+    try:
+        return " ".join(ast.unparse(node).split())
+    except (ValueError, AttributeError, RecursionError):  # pragma: no cover
+        return "..."
