@@ -43,7 +43,7 @@ def test_token_row_is_reported_head_index_only_in_strict():
 
 def test_message_names_the_smallest_workload():
     (d,) = check_source(TOKEN_AND_HEAD, "k.py", DEFAULT).diagnostics
-    assert "once `tok` (tokens" in d.message and "reaches 8,192" in d.message
+    assert "`tok` runs over tokens" in d.message and "wraps from 8,192 tokens at a stride of 262,144" in d.message
     assert "e.g. with" not in d.message  # no made-up example stride
 
 

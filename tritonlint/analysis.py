@@ -132,6 +132,7 @@ class _Frame:
         self.constexprs: set[str] = set()  # names of compile-time values (for static ifs)
         self.loop_entries: list[dict[str, Value]] = []
         self.launches: KernelLaunches | None = None  # the launches of the kernel being run
+        self.mask_bounds = _comparison_bounds(fn.node)  # index name -> what it is compared below
 
 
 class Analyzer:
@@ -739,6 +740,7 @@ class Analyzer:
         if risky and not (a.risks or b.risks):
             idx_node, idx_val = (left_node, a) if index_is_left else (right_node, b)
             st_node, st_val = (right_node, b) if index_is_left else (left_node, a)
+            idx_val = self._masked_index(idx_node, idx_val)
             risk = self._risk(node, kind="product", result=out,
                               index=Operand(idx_node, idx_val, code_of(idx_node)),
                               stride=Operand(st_node, st_val, code_of(st_node)))
@@ -1042,6 +1044,27 @@ class Analyzer:
                         self.facts.risks[rid].merges.append((name, stmt))
 
     # ----------------------------------------------------------------- facts
+    def _masked_index(self, idx_node, idx_val: Value) -> Value:
+        """An index the kernel compares below a dimension (`cols < N`, the mask of
+        its loads) only addresses lanes below it: it runs over that dimension."""
+        if idx_val.kind is not None:
+            return idx_val
+        base = _index_base(idx_node)
+        bound_node = self.frame.mask_bounds.get(base) if base else None
+        if bound_node is None:
+            return idx_val
+        literal = _int_value(bound_node)
+        if literal is not None:
+            return idx_val.with_(kind=None, bound=literal if idx_val.bound is None else min(idx_val.bound, literal))
+        kind = None
+        if isinstance(bound_node, cst.Name):
+            name = bound_node.value
+            fact = self.frame.launches.param(name) if self.frame.launches is not None else None
+            kind = fact.kind if fact is not None and fact.kind else sizes.kind_of_name(name)
+        if kind is None or sizes.is_outer(kind):
+            return idx_val
+        return idx_val.with_(kind=kind, host=f"masked below `{code_of(bound_node)}`")
+
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
@@ -1149,6 +1172,35 @@ def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value
                 env[name] = join(va, vb)
         else:
             env[name] = a.get(name) or b.get(name)
+
+
+def _index_base(node) -> str | None:
+    """`offs_k[None, :]` -> "offs_k"; `cols` -> "cols"."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _comparison_bounds(fn: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """Every `x < B` (and `x[None, :] < B`) in a function: masks, where-conditions.
+    A name compared below two different bounds keeps neither."""
+    out: dict[str, cst.BaseExpression] = {}
+    conflicting: set[str] = set()
+    for node in walk(fn.body):
+        if type(node) is not cst.Comparison or len(node.comparisons) != 1:
+            continue
+        target = node.comparisons[0]
+        if not isinstance(target.operator, (cst.LessThan, cst.LessThanEqual)):
+            continue
+        base = _index_base(node.left)
+        if base is None:
+            continue
+        if base in out and code_of(out[base]) != code_of(target.comparator):
+            conflicting.add(base)
+        out.setdefault(base, target.comparator)
+    for name in conflicting:
+        del out[name]
+    return out
 
 
 def _carry_kind(a: Value, b: Value) -> str | None:

@@ -172,10 +172,14 @@ def statistics_json(report: Report) -> str:
 def _fix(paths: list[Path], resolver: Resolver, args) -> tuple[list[FileResult], list[str]]:
     from .discovery import iter_files
     from .fixer import fix_file
+    from .launch_facts import LaunchIndex
 
     results, diffs = [], []
-    for f in iter_files(paths, resolver):
-        result, before, after = fix_file(f, resolver.for_path(f), args.unsafe_fixes, write=not args.diff)
+    files = list(iter_files(paths, resolver))
+    launches = LaunchIndex.from_paths(files)  # the same launch facts as a plain check
+    for f in files:
+        result, before, after = fix_file(f, resolver.for_path(f), args.unsafe_fixes, write=not args.diff,
+                                         launches=launches)
         results.append(result)
         if args.diff and before != after:
             diffs.append("".join(difflib.unified_diff(

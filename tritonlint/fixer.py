@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .diagnostics import Applicability, Diagnostic, Edit, FileResult
 from .engine import SourceFile, check_source
+from .launch_facts import LaunchIndex
 from .positions import line_starts, offset_of
 from .settings import Settings
 
@@ -75,8 +76,9 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, codes=None) -> FixOutcome:
-    first = check_source(text, path, settings, codes)
+def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, codes=None,
+             launches: LaunchIndex | None = None) -> FixOutcome:
+    first = check_source(text, path, settings, codes, launches)
     if first.error is not None:
         return FixOutcome(text, first, 0, None)
     current, result = text, first
@@ -89,7 +91,7 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, cod
         if candidate == current:
             break
         # Re-linting parses the candidate; a parse error there rolls the file back.
-        checked = check_source(candidate, path, settings, codes)
+        checked = check_source(candidate, path, settings, codes, launches)
         if checked.error is not None:
             codes_ = sorted({d.code for d in result.diagnostics if applicable(d, unsafe)})
             return FixOutcome(text, first, 0, f"a fix for {', '.join(codes_)} produced unparseable code "
@@ -118,7 +120,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool) -> tuple[FileResult, str, str]:
+def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool,
+             launches: LaunchIndex | None = None) -> tuple[FileResult, str, str]:
     """Returns (result after fixing, original text, fixed text)."""
     try:
         source = SourceFile.read(path)
@@ -126,7 +129,7 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool) -> tuple
         from .engine import check_file  # reports why the file cannot be read
 
         return check_file(path, settings), "", ""
-    outcome = fix_text(source.text, str(path), settings, unsafe)
+    outcome = fix_text(source.text, str(path), settings, unsafe, launches=launches)
     result = outcome.result
     result.fixed = outcome.fixed
     result.fix_failure = outcome.failure
@@ -134,7 +137,7 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool) -> tuple
         try:
             write_atomic(path, source.encode(outcome.text))
         except OSError as e:
-            unfixed = check_source(source.text, str(path), settings)
+            unfixed = check_source(source.text, str(path), settings, launches=launches)
             result.fix_failure = f"cannot write the fixed file: {e}"
             result.fixed = 0
             result.diagnostics, result.source = unfixed.diagnostics, unfixed.source

@@ -37,11 +37,14 @@ class HostFact:
 
     def describe(self) -> str:
         more = f" (and {self.launches - 1} more launch{'es' if self.launches > 2 else ''})" if self.launches > 1 else ""
-        return f"`{self.text}` at the launch in {self.where}{more}"
+        return f"`{self.text}` at {self.where}{more}"
 
 
 def _kind(arg: HostArg, table_order: dict[str, int]) -> str | None:
-    candidates = list(arg.names)
+    if arg.form in ("stride", "numel", "literal"):
+        return None  # a stride's host names say which tensor, not how far an index runs
+    # single letters (`K`, `N`) mean different things in different kernels
+    candidates = [n for n in arg.names if len(n) > 1 and "stride" not in n.lower()]
     if arg.tensor and arg.form == "tensor":
         candidates.append(arg.tensor)
     names = [n for n in candidates if not _BLOCK.search(n)]
@@ -172,8 +175,8 @@ def bind_param(value: Value, fact: HostFact | None) -> Value:
             changes["const"] = fact.const
     if fact.unit_stride:
         changes["kind"] = "unit"
-    elif fact.kind is not None:
-        changes["kind"] = fact.kind
+    elif fact.kind is not None and sizes.kind_of_name(name) is None:
+        changes["kind"] = fact.kind  # the kernel's own name, when it says, is the more specific
     return value.with_(**changes)
 
 

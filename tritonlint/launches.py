@@ -101,7 +101,7 @@ def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
         scopes[id(scope)] = scope
     out: list[Launch] = []
     for scope in scopes.values():
-        env = _Scope(scope)
+        env = _Scope(scope, text)
         for node in _walk_scope(scope.body):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
                 name = _last_name(node.func.value)
@@ -144,7 +144,8 @@ def _stmt_bodies(stmt: ast.stmt):
 class _Scope:
     """Assignments of one function (or module), to resolve names at a launch."""
 
-    def __init__(self, scope: ast.AST):
+    def __init__(self, scope: ast.AST, source: str = ""):
+        self.source = source
         self.defs: dict[str, list[tuple[int, ast.expr]]] = {}
         self.unpacked: dict[str, list[tuple[int, ast.expr, int, int]]] = {}  # name -> (line, source, index, arity)
         self.functions: dict[str, ast.FunctionDef] = {}
@@ -230,7 +231,7 @@ def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostA
 
 
 def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg:
-    text = _unparse(node)
+    text = _source_text(node, env.source)
     names = tuple(_identifiers(node))
     # literals
     value = _literal_int(node)
@@ -412,6 +413,12 @@ def _identifiers(node: ast.expr) -> list[str]:
         elif isinstance(n, ast.Constant) and isinstance(n.value, str):
             out.append(n.value)  # META["BLOCK_M"]
     return [n for n in out if n not in _NOT_SIZES]
+
+
+def _source_text(node: ast.expr, source: str) -> str:
+    """The host's own text of an expression (its quotes and spelling), on one line."""
+    segment = ast.get_source_segment(source, node) if source else None
+    return " ".join(segment.split()) if segment else _unparse(node)
 
 
 def _unparse(node: ast.expr) -> str:

@@ -33,7 +33,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     # most specific first: the first kind whose names match wins
     # `x % block_size`, `pos % page_size`: a position inside one block, page or chunk
     Dimension("in_block", 4096, "positions inside one block, page or chunk", False,
-              r"(block|page|chunk|blk|tile)_?(size|len)|^bs$|^page_?sz$"),
+              r"(block|page|chunk|blk|tile)_?(size|len)|^bs$|^page_?sz$|kernel_?size|conv_?width|^width$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
     Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
@@ -42,7 +42,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("vocab", 2**18, "vocabulary entries (256k)", True, r"vocab|token_ids?$|input_ids?$|label|target"),
     Dimension("chunks", 2**16, "chunks of a 1M-token sequence (16-token chunks)", True,
               r"chunk|^i_?c$|^nt$|^i_?nt$"),
-    Dimension("heads", 256, "attention heads (query or KV)", False, r"head|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk"),
+    Dimension("heads", 256, "attention heads (query or KV)", False, r"head|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk|^i_?hv$|^hq$|^hkv?$|^o_?hv?$|^nh$|^num_?h$"),
     Dimension("head_dim", 1024, "elements of one head", False, r"^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
     # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
     Dimension("batch", 4096, "sequences or requests in a batch", True,
@@ -61,7 +61,10 @@ SLAB_STRIDE = ("slab_stride", 2**28, "elements of one expert's weights, batch en
 #: The row of a per-request table (a block table, req_to_token): one entry per
 #: page of the longest sequence (2M tokens in 16-token pages).
 TABLE_STRIDE = ("table_stride", 2**17, "entries of one request's row in a block table")
-_TABLE_NAME = re.compile(r"table|req_to_token|token_to_kv|kv_indices|page_indices|block_ids", re.IGNORECASE)
+_TABLE_NAME = re.compile(r"table|req_to_token|token_to_kv|kv_indices|page_indices|block_ids|_per_(seq|req)",
+                         re.IGNORECASE)
+#: a stride that steps over a whole sequence: the stride of a batch index
+_SEQUENCE_STRIDE = re.compile(r"seq|batch|^stride_?[a-z]?b$|_b$|state", re.IGNORECASE)
 _SLAB_NAME = re.compile(r"expert|^stride_?[a-z]?e$|_e$|batch|^stride_?[a-z]?[bz]$|_b$|_z$|layer|_l$")
 
 
@@ -76,6 +79,18 @@ def defaults() -> dict[str, int]:
 DEFAULTS = defaults()
 _BY_KIND = {d.kind: d for d in DIMENSIONS}
 _COMPILED = [(d, re.compile(d.pattern, re.IGNORECASE)) for d in DIMENSIONS]
+
+
+#: What one unit of each kind is called in a message ("from 8,192 tokens").
+NOUNS = {
+    "in_block": "positions in a block", "topk": "chosen experts", "experts": "experts", "splits": "splits",
+    "cache_slots": "cache slots or pages", "vocab": "vocabulary entries", "chunks": "chunks", "heads": "heads",
+    "head_dim": "elements of a head", "batch": "sequences", "features": "features", "tokens": "tokens",
+}
+
+
+def noun(kind: str | None) -> str:
+    return NOUNS.get(kind or "tokens", "rows")
 
 
 def describe_kind(kind: str) -> str:
@@ -106,6 +121,10 @@ def kind_of_name(name: str) -> str | None:
 
 def is_table_stride(name: str) -> bool:
     return bool(_TABLE_NAME.search(name))
+
+
+def is_sequence_stride(name: str) -> bool:
+    return bool(_SEQUENCE_STRIDE.search(name))
 
 
 def is_slab_stride(name: str) -> bool:

@@ -63,60 +63,76 @@ def _names(value: Value, code: str) -> list[str]:
     return [n for n in out if n not in ignore and not n.isupper() or n in ("T", "N", "M", "B", "H")]
 
 
-def index_extent(value: Value, code: str, table: dict[str, int]) -> tuple[int, str, bool, str | None]:
-    """(realistic maximum, what it runs over, outer dimension?, kind) of an index."""
-    # The nearest name that says what the index runs over wins: the index's own
-    # text, then its provenance from the closest definition outwards (an offset
-    # built from `pid_m` and `cols` is judged by its own name, not by the largest
-    # kind among everything it was computed from).
-    best: tuple[int, str, bool] | None = None
-    if value.kind in table and value.kind not in ("row_stride", "slab_stride"):
-        # the launch says what it runs over (a grid axis, a host size)
-        best = (table[value.kind], f"{sizes.describe_kind(value.kind)}, at most {table[value.kind]:,}",
-                sizes.is_outer(value.kind), value.kind)
-        if value.host:
-            best = (best[0], f"{best[1]}: {value.host}", best[2], best[3])
+@dataclass(frozen=True)
+class Extent:
+    """How large an operand realistically gets, and why."""
+
+    maximum: int
+    why: str  # "tokens in one batch (grid axis `n_tokens` at host.py:12)"
+    outer: bool = True
+    kind: str | None = None
+
+
+def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
+    """What an index runs over. The launch says it best (a grid axis, a host size, a
+    mask against a dimension); then the nearest name that says what it runs over:
+    the index's own text, then its provenance from the closest definition outwards
+    (an offset built from `pid_m` and `cols` is judged by its own name, not by the
+    largest kind among everything it was computed from)."""
+    best: Extent | None = None
+    if value.kind in sizes.NOUNS:
+        host = f" ({value.host})" if value.host else ""
+        best = Extent(table[value.kind], f"{sizes.noun(value.kind)}{host}, up to {table[value.kind]:,}",
+                      sizes.is_outer(value.kind), value.kind)
     for name in ([] if best is not None else _names(value, code)):
         kind = sizes.kind_of_name(name)
         if kind is not None:
-            best = (table[kind], f"{sizes.describe_kind(kind)}, at most {table[kind]:,}", sizes.is_outer(kind), kind)
+            best = Extent(table[kind], f"{sizes.noun(kind)}, up to {table[kind]:,}", sizes.is_outer(kind), kind)
             break
-    if best is None or ("*" in code and not best[2]):
+    if best is None or ("*" in code and not best.outer):
         # Nothing says what it runs over, or it is itself a coordinate built from a
         # product (`(i_b * H + i_h) * K`) that spans several dimensions: assume it
         # reaches the tokens of a batch (the common case; keeps real bugs reported).
-        best = (table["tokens"], f"assumed to run over tokens, at most {table['tokens']:,}", True, None)
-    if value.bound is not None and value.bound < best[0]:
-        best = (value.bound, f"at most {value.bound:,}", best[2], best[3])
+        best = Extent(table["tokens"], f"tokens (assumed: nothing says what it runs over), up to {table['tokens']:,}", True, None)
+    if value.bound is not None and value.bound < best.maximum:
+        best = Extent(value.bound, f"at most {value.bound:,}", best.outer, best.kind)
     return best
 
 
 def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, int],
-                  index_kind: str | None = None) -> tuple[int, str]:
+                  index_kind: str | None = None) -> Extent:
+    """How large a stride (or the size a coordinate is scaled by) realistically is."""
     if value.const is not None:
-        return abs(value.const), f"= {value.const:,}"
+        return Extent(abs(value.const), f"= {value.const:,}")
     if value.bound is not None:
-        return value.bound, f"at most {value.bound:,}"
-    host = f"; {value.host}" if value.host else ""
+        return Extent(value.bound, f"at most {value.bound:,}")
+    host = f" ({value.host})" if value.host else ""
+
+    def named(kind: str, what: str) -> Extent:
+        return Extent(table[kind], f"{what}{host}, up to {table[kind]:,}", kind=kind)
+
     if value.kind == "unit":
-        return 1, f"the stride of a last dimension, 1 for a contiguous tensor{host}"
-    if value.kind in table and value.kind not in ("row_stride", "slab_stride"):
+        return Extent(1, f"the stride of a last dimension{host}, 1 for a contiguous tensor", kind="unit")
+    if value.kind in sizes.NOUNS:
         # a size passed as a stride (`N = x.shape[1]` as the row length)
-        return table[value.kind], f"{sizes.describe_kind(value.kind)}, up to {table[value.kind]:,}{host}"
+        return named(value.kind, sizes.noun(value.kind))
     names = _IDENT.findall(code) + [n for n, _ in value.origin]
     if any(sizes.is_table_stride(n) for n in names):
-        return table["table_stride"], f"{sizes.describe_kind('table_stride')}, up to {table['table_stride']:,}{host}"
-    if len(names) == 1 or (names and names[0] == code):
+        return named("table_stride", "the row of a block table")
+    if (len(names) == 1 or (names and names[0] == code)) and "stride" not in names[0].lower():
         # a stride named as a size (`* D`, `* head_dim`): that dimension's extent
         dim = sizes.kind_of_name(names[0])
-        if dim is not None and not sizes.is_outer(dim):
-            return table[dim], f"{sizes.describe_kind(dim)}, up to {table[dim]:,}{host}"
-    if index_kind == "batch" or any(sizes.is_slab_stride(n) for n in names):
-        return table["slab_stride"], f"{sizes.describe_kind('slab_stride')}, up to {table['slab_stride']:,}{host}"
+        if dim is not None:
+            return named(dim, sizes.noun(dim))
+    if any(sizes.is_slab_stride(n) for n in names) or (
+            index_kind == "batch" and any(sizes.is_sequence_stride(n) for n in names)):
+        # a batch entry's stride spans a whole sequence when its name says so
+        # (`stride_x_seq`); a request's row of a per-request table does not
+        return named("slab_stride", "a slab stride (one expert, batch entry or layer)")
     if outer_index:
-        return table["row_stride"], f"{sizes.describe_kind('row_stride')}, up to {table['row_stride']:,}{host}"
+        return named("row_stride", "a row stride")
     inner = table["head_dim"]
-    return inner, f"the stride of an inner dimension, up to {inner:,}"
+    return Extent(inner, f"the stride of an inner dimension{host}, up to {inner:,}")
 
 
 def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
@@ -127,14 +143,26 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
                                     "sizes; this is the int32 specialisation for small ones")
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
-        emax, ewhat, outer, kind = index_extent(idx.value, idx.code, table)
-        smax, swhat = stride_extent(st.value, st.code, outer, table, kind)
-        if emax * smax < LIMIT:
-            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({ewhat}) times `{st.code}` "
-                                        f"({swhat}) stays below {short_int(LIMIT)}")
-        at = math.ceil(LIMIT / max(smax, 1))
-        return Verdict(REALISTIC, f"wraps at realistic sizes: once `{idx.code}` ({ewhat}) reaches {at:,} "
-                                  f"with `{st.code}` at {smax:,} ({swhat})")
+        e = index_extent(idx.value, idx.code, table)
+        s = stride_extent(st.value, st.code, e.outer, table, e.kind)
+        if "*" in idx.code and e.outer and s.kind not in ("unit", "row_stride", "slab_stride") \
+                and st.value.const is None and st.value.bound is None:
+            # `(tok * H + h) * D`: a flattened coordinate scaled by the innermost size
+            # is a token times a whole row (H * D), whatever D alone is
+            s = Extent(table["row_stride"], f"with the sizes inside `{idx.code}`, a row stride, up to "
+                                            f"{table['row_stride']:,}", kind="row_stride")
+        if e.maximum * s.maximum < LIMIT:
+            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({e.why}) times `{st.code}` "
+                                        f"({s.why}) stays below {short_int(LIMIT)}")
+        at = math.ceil(LIMIT / max(s.maximum, 1))
+        note = (f"wraps at realistic sizes: `{idx.code}` runs over {e.why}, and `{st.code}` is {s.why}; "
+                f"it wraps from {at:,} {sizes.noun(e.kind)} at a stride of {s.maximum:,}")
+        # a second, common point of the same curve, when it is still realistic
+        typical = 4096
+        if s.kind in ("row_stride", "slab_stride", "table_stride", None) and s.maximum > typical \
+                and math.ceil(LIMIT / typical) <= e.maximum:
+            note += f", or from {math.ceil(LIMIT / typical):,} at {typical:,}"
+        return Verdict(REALISTIC, note)
     if risk.kind == "accumulator" and risk.stride is not None:
         st = risk.stride
         return Verdict(REALISTIC, f"the offset grows by `{st.code}` every iteration; a loop over a realistic "

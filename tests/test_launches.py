@@ -1,0 +1,174 @@
+"""Launch-site analysis: what the host passes at `kernel[grid](...)` decides what a
+kernel's parameters hold, also when the launch is in another module of the run."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tritonlint.engine import check_source
+from tritonlint.launch_facts import LaunchIndex
+from tritonlint.launches import read_launches
+from tritonlint.settings import Settings
+
+DEFAULT = Settings()
+STRICT = Settings(strict=True)
+
+KERNELS = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def gather_rows(out_ptr, src_ptr, idx_ptr, stride_src, stride_out, D: tl.constexpr):
+    row = tl.program_id(0)
+    src_row = tl.load(idx_ptr + row)
+    d = tl.arange(0, D)
+    vals = tl.load(src_ptr + src_row * stride_src + d)
+    tl.store(out_ptr + row * stride_out + d, vals)
+
+
+@triton.jit
+def per_head_scale(x_ptr, scale_ptr, stride_tok, stride_head, n_heads):
+    tok = tl.program_id(0)
+    h = tl.program_id(1)
+    s = tl.load(scale_ptr + h)
+    x = tl.load(x_ptr + tok * stride_tok + h * stride_head)
+    tl.store(x_ptr + tok * stride_tok + h * stride_head, x * s)
+
+
+@triton.jit
+def column_sum(x_ptr, out_ptr, stride_row, stride_col, n_rows, n_cols, BLOCK: tl.constexpr):
+    col = tl.program_id(0)
+    acc = 0.0
+    for r in range(n_rows):
+        acc += tl.load(x_ptr + r * stride_row + col * stride_col)
+    tl.store(out_ptr + col, acc)
+'''
+
+HOST = '''import torch
+from kernels import column_sum, gather_rows, per_head_scale
+
+
+def gather(src, index):
+    index = index.to(torch.int64)
+    out = torch.empty(index.numel(), src.shape[1], device=src.device, dtype=src.dtype)
+    gather_rows[(index.numel(),)](out, src, index, src.stride(0), out.stride(0), D=src.shape[1])
+    return out
+
+
+def scale_heads(x, scale):
+    num_tokens, num_heads, head_dim = x.shape
+    grid = (num_tokens, num_heads)
+    per_head_scale[grid](x, scale, x.stride(0), x.stride(1), num_heads)
+
+
+def col_sum(x):
+    rows, cols = x.shape
+    out = torch.empty(cols, device=x.device)
+    column_sum[lambda meta: (triton.cdiv(cols, meta["BLOCK"]),)](x, out, x.stride(0), x.stride(1), rows, cols, BLOCK=64)
+    return out
+'''
+
+
+def lint(settings: Settings, host: str | None = HOST):
+    texts = [("kernels.py", KERNELS)] + ([("host.py", host)] if host is not None else [])
+    launches = LaunchIndex.from_texts(texts)
+    result = check_source(KERNELS, "kernels.py", settings, launches=launches)
+    assert result.error is None
+    return {(d.kernel, d.expression): d for d in result.diagnostics}
+
+
+def test_launches_are_read_with_their_bindings():
+    launches = {ln.kernel: ln for ln in read_launches(HOST, "host.py", {"gather_rows", "per_head_scale", "column_sum"})}
+    assert set(launches) == {"gather_rows", "per_head_scale", "column_sum"}
+    scale = launches["per_head_scale"]
+    assert [a.text for a in scale.grid] == ["num_tokens", "num_heads"]
+    assert scale.args[2].form == "stride" and scale.args[2].tensor == "x" and scale.args[2].dim == 0
+    assert scale.args[3].ndim == 3 and not scale.args[3].unit_stride
+    col = launches["column_sum"]
+    assert col.args[3].unit_stride  # x.stride(1) of a 2-D x
+    assert [a.text for a in col.grid] == ['triton.cdiv(cols, meta["BLOCK"])']
+    assert launches["gather_rows"].args[2].int64 is True  # index.to(torch.int64)
+
+
+def test_an_int64_host_index_tensor_makes_its_loads_int64():
+    with_host = lint(STRICT)
+    assert ("gather_rows", "src_row * stride_src") not in with_host
+    assert ("gather_rows", "row * stride_out") in with_host
+    # without the launch, the loaded index is assumed int32 and reported
+    assert ("gather_rows", "src_row * stride_src") in lint(STRICT, host=None)
+
+
+def test_a_grid_axis_over_heads_is_a_head_index():
+    strict = lint(STRICT)
+    head = strict[("per_head_scale", "h * stride_head")]
+    assert head.tier == "unrealistic"
+    assert "grid axis `num_heads`" in head.size_note and "host.py:" in head.size_note
+    assert strict[("per_head_scale", "tok * stride_tok")].tier == "realistic"
+    default = lint(DEFAULT)
+    assert ("per_head_scale", "h * stride_head") not in default
+    assert ("per_head_scale", "tok * stride_tok") in default
+
+
+def test_a_last_dimension_stride_is_a_unit_stride():
+    strict = lint(STRICT)
+    col = strict[("column_sum", "col * stride_col")]
+    assert col.tier == "unrealistic" and "last dimension" in col.size_note
+    assert ("column_sum", "r * stride_row") in lint(DEFAULT)
+
+
+def test_launch_facts_need_every_launch_to_agree():
+    second = HOST + '''
+
+def scale_tokens(x, scale, n_tokens, n_rows):
+    per_head_scale[(n_tokens, n_rows)](x, scale, x.stride(0), x.stride(1), 1)
+'''
+    # `n_rows` says nothing about heads: the axis is no longer known to be small
+    assert lint(STRICT, host=second)[("per_head_scale", "h * stride_head")].tier == "realistic"
+
+
+def test_literal_arguments_bound_the_product():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def fill(x_ptr, stride_row):
+    row = tl.program_id(0)
+    tl.store(x_ptr + row * stride_row, 0.0)
+
+
+def launch(x):
+    fill[(8,)](x, 4096)
+'''
+    result = check_source(kernels, "k.py", STRICT)
+    assert [d.expression for d in result.diagnostics] == []
+
+
+def test_a_mask_against_a_small_dimension_bounds_the_index():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def norm(x_ptr, stride_row, stride_col, head_dim, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK) + tl.program_id(1) * BLOCK
+    x = tl.load(x_ptr + row * stride_row + cols * stride_col, mask=cols < head_dim)
+    tl.store(x_ptr + row * stride_row + cols * stride_col, x, mask=cols < head_dim)
+'''
+    strict = {d.expression: d.tier for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    assert strict["cols * stride_col"] == "unrealistic"
+    assert strict["row * stride_row"] == "realistic"
+
+
+def test_launches_in_another_module_are_read_by_the_cli(tmp_path: Path):
+    (tmp_path / "kernels.py").write_text(KERNELS)
+    (tmp_path / "host.py").write_text(HOST)
+    proc = subprocess.run([sys.executable, "-m", "tritonlint", "check", "--strict", "--format", "json", "--exit-zero",
+                           "kernels.py", "host.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    found = {(f["kernel"], f["expression"]): f["tier"] for f in json.loads(proc.stdout)}
+    assert found[("per_head_scale", "h * stride_head")] == "unrealistic"
+    assert ("gather_rows", "src_row * stride_src") not in found
