@@ -105,6 +105,8 @@ def test_a_grid_axis_over_heads_is_a_head_index():
     head = strict[("per_head_scale", "h * stride_head")]
     assert head.tier == "unrealistic"
     assert "grid axis `num_heads`" in head.size_note and "host.py:" in head.size_note
+    # `x.stride(1)` with `num_tokens, num_heads, head_dim = x.shape`: at most one head
+    assert "dimensions after it (`x.stride(1)` at host.py:15), up to 1,024" in head.size_note
     assert strict[("per_head_scale", "tok * stride_tok")].tier == "realistic"
     default = lint(DEFAULT)
     assert ("per_head_scale", "h * stride_head") not in default

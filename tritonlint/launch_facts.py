@@ -34,6 +34,12 @@ class HostFact:
     int64: bool = False  # a pointer to an int64 tensor
     kind: str | None = None  # the size kind every launch's names agree on
     tensor: str | None = None  # the host tensor behind a pointer or read by a stride
+    #: a stride's realistic maximum from the host's names for the tensor's trailing
+    #: dimensions (`q.stride(1)` with `T, H, D = q.shape` is at most head_dim)
+    estimate: int | None = None
+    #: every launch passes the stride of a dimension after the first: it steps within
+    #: one entry of the outermost dimension, never over a whole slab
+    inner: bool = False
 
     def describe(self) -> str:
         more = f" (and {self.launches - 1} more launch{'es' if self.launches > 2 else ''})" if self.launches > 1 else ""
@@ -72,11 +78,52 @@ def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = Non
     if all(k is not None for k in kinds):
         kind = max(kinds, key=lambda k: table.get(k, 0))
     tensors = {a.tensor for _, a in args}
+    estimates = [_row_estimate(a, table) for _, a in args]
+    estimate = max(estimates) if estimates and all(e is not None for e in estimates) else None
     return HostFact(
         text=first.text, where=first_launch.where, launches=len(args), const=const, bound=bound,
         unit_stride=all(a.unit_stride for _, a in args), int64=int64, kind=kind,
-        tensor=first.tensor if len(tensors) == 1 else None,
+        tensor=first.tensor if len(tensors) == 1 else None, estimate=estimate,
+        inner=all(a.form == "stride" and a.dim is not None and (a.dim >= 1 or a.dim <= -2) for _, a in args),
     )
+
+
+def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
+    if arg.form != "stride":
+        return None
+    if arg.tensor and arg.dim in (0, -2):
+        narrow = sizes.narrow_row(arg.tensor)
+        if narrow == "unit":
+            return 1 if arg.dim == 0 else None
+        if narrow is not None:
+            return table[narrow]
+    return _estimate(arg.trailing, table)
+
+
+_DIM_TEXT = re.compile(r"^[A-Za-z_][\w.]*$")
+
+
+def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None:
+    """The realistic maximum of the product of some dimensions, from their host
+    names; None when one of them says nothing."""
+    if dims is None:
+        return None
+    out = 1
+    for dim in dims:
+        for factor in dim.replace(" ", "").split("*"):
+            if factor.isdigit():
+                out *= int(factor)
+                continue
+            if not _DIM_TEXT.match(factor):
+                return None
+            name = factor.split(".")[-1]
+            kind = sizes.kind_of_name(name)
+            if kind is None:
+                return None
+            if len(name) == 1 and not sizes.is_outer(kind):
+                kind = "features"  # `D` is a head size in one kernel and the hidden size in the next
+            out *= table[kind]
+    return out
 
 
 class KernelLaunches:
@@ -175,6 +222,10 @@ def bind_param(value: Value, fact: HostFact | None) -> Value:
             changes["const"] = fact.const
     if fact.unit_stride:
         changes["kind"] = "unit"
+    elif fact.estimate is not None:
+        changes["estimate"] = fact.estimate
+    elif fact.inner:
+        changes["kind"] = "inner_stride"
     elif fact.kind is not None and sizes.kind_of_name(name) is None:
         changes["kind"] = fact.kind  # the kernel's own name, when it says, is the more specific
     return value.with_(**changes)

@@ -44,6 +44,10 @@ class HostArg:
     #: host identifiers it is computed from, outermost first (the host's own names
     #: for sizes: ``num_tokens``, ``num_heads``)
     names: tuple[str, ...] = ()
+    #: for ``t.stride(d)``: the sizes of t's dimensions after d, as the host spells
+    #: them (``("num_heads", "head_dim")``), when it shows t's shape; their product
+    #: is the stride of a contiguous t
+    trailing: tuple[str, ...] | None = None
 
     @property
     def unit_stride(self) -> bool:
@@ -100,8 +104,9 @@ def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
         scope = _innermost_function(tree, line)
         scopes[id(scope)] = scope
     out: list[Launch] = []
+    source = _Source(text)
     for scope in scopes.values():
-        env = _Scope(scope, text)
+        env = _Scope(scope, source)
         for node in _walk_scope(scope.body):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
                 name = _last_name(node.func.value)
@@ -144,7 +149,7 @@ def _stmt_bodies(stmt: ast.stmt):
 class _Scope:
     """Assignments of one function (or module), to resolve names at a launch."""
 
-    def __init__(self, scope: ast.AST, source: str = ""):
+    def __init__(self, scope: ast.AST, source: "_Source | None" = None):
         self.source = source
         self.defs: dict[str, list[tuple[int, ast.expr]]] = {}
         self.unpacked: dict[str, list[tuple[int, ast.expr, int, int]]] = {}  # name -> (line, source, index, arity)
@@ -242,7 +247,12 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
     if read is not None:
         form, tensor_node, dim = read
         tensor = _last_name(tensor_node)
-        return HostArg(text, form, tensor=tensor, dim=dim, ndim=_ndim(tensor_node, env, line), names=names)
+        dims = _dims(tensor_node, env, line)
+        trailing = None
+        if form == "stride" and dims is not None and dim is not None and -len(dims) <= dim < len(dims):
+            trailing = dims[dim % len(dims) + 1:]
+        return HostArg(text, form, tensor=tensor, dim=dim, ndim=len(dims) if dims is not None else None,
+                       names=names, trailing=trailing)
     if isinstance(node, ast.Name) and depth < 3:
         found = env.lookup(node.id, line)
         if found is not None and found[0] == "unpack":
@@ -256,7 +266,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
             resolved = _host_arg(found[1], env, line, depth + 1)
             if resolved.form in ("literal", "stride", "shape", "numel"):
                 return HostArg(text, resolved.form, resolved.tensor, resolved.dim, resolved.ndim, resolved.const,
-                               resolved.int64, names + resolved.names)
+                               resolved.int64, names + resolved.names, resolved.trailing)
             if resolved.form == "tensor":
                 return HostArg(text, "tensor", node.id, ndim=resolved.ndim, int64=resolved.int64,
                                names=names + resolved.names)
@@ -271,7 +281,8 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
             found = env.lookup(base, line)
             if found is not None and found[0] == "expr":
                 int64 = _dtype_of(found[1])
-                ndim = _created_ndim(found[1])
+                dims = _created_dims(found[1], env.source)
+                ndim = len(dims) if dims is not None else None
         return HostArg(text, "tensor", tensor=base, ndim=ndim, int64=int64, names=names)
     return HostArg(text, "expr", names=names)
 
@@ -303,35 +314,53 @@ def _shape_source(node: ast.expr):
     return None
 
 
-def _ndim(tensor_node: ast.expr, env: _Scope, line: int) -> int | None:
+def _dims(tensor_node: ast.expr, env: _Scope, line: int) -> tuple[str, ...] | None:
+    """The host's names for a tensor's dimensions: from ``B, T, H = x.shape`` anywhere
+    in the scope, or from the call that creates it (``torch.empty(T, H, D)``)."""
     if isinstance(tensor_node, ast.Name):
-        # `B, T, H = x.shape` anywhere in the scope says x has 3 dimensions
         for entries in env.unpacked.values():
             for _ln, source, _i, arity in entries:
                 inner = _shape_source(source)
-                if inner is not None and _last_name(inner[1]) == tensor_node.id and isinstance(inner[1], ast.Name):
-                    return arity
+                if (inner is not None and inner[0] == "shape" and isinstance(inner[1], ast.Name)
+                        and inner[1].id == tensor_node.id):
+                    return tuple(_unpacked_names(env, source, arity))
         found = env.lookup(tensor_node.id, line)
         if found is not None and found[0] == "expr":
-            return _created_ndim(found[1])
+            return _created_dims(found[1], env.source)
         return None
-    return _created_ndim(tensor_node)
+    return _created_dims(tensor_node, env.source)
 
 
-def _created_ndim(node: ast.expr) -> int | None:
-    """Rank of ``torch.empty((M, N))``, ``torch.empty(M, N)``, ``x.view(-1, D)``."""
+def _unpacked_names(env: _Scope, source: ast.expr, arity: int) -> list[str]:
+    out = ["?"] * arity
+    for name, entries in env.unpacked.items():
+        for _ln, src, i, n in entries:
+            if src is source and n == arity:
+                out[i] = name
+    return out
+
+
+def _is_shape(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "shape"
+
+
+def _created_dims(node: ast.expr, source: str) -> tuple[str, ...] | None:
+    """``torch.empty((M, N))``, ``torch.empty(M, N)``, ``x.new_empty(M, N)``, ``x.view(-1, D)``."""
     if not isinstance(node, ast.Call):
         return None
     name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-    if name in ("empty", "zeros", "ones", "full", "view", "reshape", "randn", "rand"):
-        args = node.args[:-1] if name == "full" else node.args
-        if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
-            return len(args[0].elts)
-        if args and all(not isinstance(a, ast.Starred) for a in args):
-            if len(args) == 1 and not isinstance(args[0], (ast.Constant, ast.Name, ast.BinOp, ast.Subscript)):
-                return None
-            return len(args)
-    return None
+    if name not in ("empty", "zeros", "ones", "full", "view", "reshape", "randn", "rand", "new_empty", "new_zeros",
+                    "new_ones", "new_full"):
+        return None
+    args = node.args[:-1] if name in ("full", "new_full") else node.args
+    if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
+        args = args[0].elts
+    elif len(args) == 1 and not isinstance(args[0], (ast.Constant, ast.BinOp)) and not (
+            isinstance(args[0], ast.Subscript) and not _is_shape(args[0].value)):
+        return None  # torch.empty(shape), x.new_empty(y.shape): a whole shape, its rank unknown
+    if not args or any(isinstance(a, ast.Starred) for a in args):
+        return None
+    return tuple(_source_text(a, source) for a in args)
 
 
 def _dtype_of(node: ast.expr) -> bool | None:
@@ -415,9 +444,33 @@ def _identifiers(node: ast.expr) -> list[str]:
     return [n for n in out if n not in _NOT_SIZES]
 
 
-def _source_text(node: ast.expr, source: str) -> str:
+class _Source:
+    """A file's lines, split once: the host's own text of an expression is sliced from
+    them (``ast.get_source_segment`` splits the whole file on every call)."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines(keepends=True)
+
+    def segment(self, node: ast.expr) -> str | None:
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1
+            start, end = node.col_offset, node.end_col_offset
+        except AttributeError:
+            return None
+        if first < 0 or last >= len(self.lines) or end is None:
+            return None
+        # ast columns are UTF-8 byte offsets
+        if first == last:
+            return self.lines[first].encode()[start:end].decode(errors="replace")
+        parts = [self.lines[first].encode()[start:].decode(errors="replace")]
+        parts.extend(self.lines[first + 1:last])
+        parts.append(self.lines[last].encode()[:end].decode(errors="replace"))
+        return "".join(parts)
+
+
+def _source_text(node: ast.expr, source: "_Source | None") -> str:
     """The host's own text of an expression (its quotes and spelling), on one line."""
-    segment = ast.get_source_segment(source, node) if source else None
+    segment = source.segment(node) if source is not None else None
     return " ".join(segment.split()) if segment else _unparse(node)
 
 

@@ -38,19 +38,19 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
     Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
     Dimension("cache_slots", 2**24, "slots or pages of a KV cache filling 141 GB", True,
-              r"slot|page|block_table|block_idx|kv_ind|req_to_token|cache|loc|^blk"),
+              r"slot|page|block_table|block_idx|kv_ind|req_to_token|cache|(^|_)locs?($|_)|^blk"),
     Dimension("vocab", 2**18, "vocabulary entries (256k)", True, r"vocab|token_ids?$|input_ids?$|label|target"),
     Dimension("chunks", 2**16, "chunks of a 1M-token sequence (16-token chunks)", True,
               r"chunk|^i_?c$|^nt$|^i_?nt$"),
-    Dimension("heads", 256, "attention heads (query or KV)", False, r"head|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk|^i_?hv$|^hq$|^hkv?$|^o_?hv?$|^nh$|^num_?h$"),
-    Dimension("head_dim", 1024, "elements of one head", False, r"^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
+    Dimension("heads", 256, "attention heads (query or KV)", False, r"head(?!_?(dim|size|_?d$))|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk|^i_?hv$|^hq$|^hkv?$|^hv$|^o_?hv?$|^nh$|^num_?h$"),
+    Dimension("head_dim", 1024, "elements of one head", False, r"head_?(dim|size)|^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
     # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
     Dimension("batch", 4096, "sequences or requests in a batch", True,
-              r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^n$|^pid_?n_?seq|^seq_?idx"),
+              r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^pid_?n_?seq|^seq_?idx"),
     Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
               r"col|feat|chan|hidden|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
     Dimension("tokens", 2**20, "tokens in one batch or sequence (a 1M-token prefill)", True,
-              r"tok|seq|pos|row|^m$|^pid_?m$|^offs?_?m$|^rm$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
+              r"tok|seq|pos|row|ctx|context|^m$|^pid_?m$|^offs?_?m$|^rm$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
 )
 
 #: Strides, when nothing more is known about them.
@@ -116,6 +116,24 @@ def kind_of_name(name: str) -> str | None:
     for d, rx in _COMPILED:
         if rx.search(base):
             return d.kind
+    return None
+
+
+#: Host tensors whose rows are narrow by nature, by name: the row (``t.stride(0)``)
+#: of a top-k table is k wide, of a RoPE cos/sin cache one head; 1-D index
+#: tensors (sequence lengths, positions, slot mappings) have unit stride.
+_NARROW_TENSORS = (
+    (re.compile(r"topk|top_k", re.IGNORECASE), "topk"),
+    (re.compile(r"freq|cos_sin|rotary|rope|inv_freq", re.IGNORECASE), "head_dim"),
+    (re.compile(r"seq_?lens?$|seqlens?$|^positions$|slot_mapping$|cu_seqlens|start_loc", re.IGNORECASE), "unit"),
+)
+
+
+def narrow_row(tensor: str) -> str | None:
+    """The kind that bounds the row of a host tensor narrow by nature, or "unit"."""
+    for rx, kind in _NARROW_TENSORS:
+        if rx.search(tensor):
+            return kind
     return None
 
 

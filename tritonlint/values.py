@@ -95,6 +95,9 @@ class Value:
     kind: str | None = None
     #: how the launch binds it, for messages (`key.stride(0)` at the launch in f.py:12)
     host: str | None = None
+    #: a realistic maximum from the host's shapes (a stride whose trailing dimensions
+    #: the launch names); an estimate from the size model, not a proof
+    estimate: int | None = None
     #: a pointer into a tensor the host creates as int64 (loads through it are int64)
     int64_elements: bool = False
 

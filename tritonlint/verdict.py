@@ -89,7 +89,7 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
         if kind is not None:
             best = Extent(table[kind], f"{sizes.noun(kind)}, up to {table[kind]:,}", sizes.is_outer(kind), kind)
             break
-    if best is None or ("*" in code and not best.outer):
+    if best is None or ("*" in code and best.maximum < table["tokens"]):
         # Nothing says what it runs over, or it is itself a coordinate built from a
         # product (`(i_b * H + i_h) * K`) that spans several dimensions: assume it
         # reaches the tokens of a batch (the common case; keeps real bugs reported).
@@ -111,6 +111,11 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
     def named(kind: str, what: str) -> Extent:
         return Extent(table[kind], f"{what}{host}, up to {table[kind]:,}", kind=kind)
 
+    if value.estimate is not None:
+        return Extent(value.estimate, f"the product of the dimensions after it{host}, up to {value.estimate:,}",
+                      kind="sized")
+    if value.kind == "inner_stride":
+        return named("row_stride", "the stride of a dimension inside a row")
     if value.kind == "unit":
         return Extent(1, f"the stride of a last dimension{host}, 1 for a contiguous tensor", kind="unit")
     if value.kind in sizes.NOUNS:
@@ -141,6 +146,10 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
         if idx.value.guarded or st.value.guarded:
             return Verdict(BOUNDED, "the kernel widens this value under a constexpr flag the host sets for large "
                                     "sizes; this is the int32 specialisation for small ones")
+        if st.value.const is not None and abs(st.value.const) >= LIMIT:
+            # no tensor an int32 index addresses has a stride this large: a hash or
+            # bit-mixing constant (`k * 0xCC9E2D51`), not an address computation
+            return Verdict(BOUNDED, f"`{st.code}` = {st.value.const:,} is a mixing constant, not a stride")
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table)
