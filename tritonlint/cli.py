@@ -10,9 +10,11 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import FileResult
-from .engine import check_paths, missing_paths, rule_defaults
+from .engine import check_paths, missing_paths
+from .options import overrides_from
 from .reporters import Report, render
-from .settings import ConfigError, Resolver, check_target, expand
+from .reporters.output import emit, print_errors, statistics, statistics_json, use_color
+from .settings import ConfigError, Resolver
 
 SUBCOMMANDS = ("check", "rule", "review")
 FORMATS = ("text", "json", "github", "sarif", "markdown")
@@ -48,47 +50,6 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
-def overrides_from(args) -> dict:
-    out: dict = {}
-    codes = rule_defaults()
-    if args.select:
-        out["select"] = tuple(_split(args.select))
-        expand(out["select"], codes, "--select")
-    if args.extend_select:
-        out["extend_select"] = tuple(_split(args.extend_select))
-        expand(out["extend_select"], codes, "--extend-select")
-    if args.ignore:
-        out["ignore"] = tuple(_split(args.ignore))
-        expand(out["ignore"], codes, "--ignore")
-    if args.target_version:
-        out["target_version"] = check_target(args.target_version, "--target-version")
-    if getattr(args, "force_exclude", False):
-        out["force_exclude"] = True
-    if getattr(args, "strict", False):
-        out["strict"] = True
-    return out
-
-
-def _split(value: str) -> list[str]:
-    return [v for v in (x.strip() for x in value.split(",")) if v]
-
-
-def _emit(text: str, output_file: Path | None) -> None:
-    if output_file is not None:
-        output_file.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
-def _color(args) -> bool:
-    if args.color == "always":
-        return True
-    if args.color == "never" or args.output_file is not None:
-        return False
-    return sys.stdout.isatty()
-
-
 def run_check(args) -> int:
     paths = args.paths or [Path(".")]
     missing = missing_paths(paths)
@@ -108,65 +69,32 @@ def run_check(args) -> int:
     report = Report(results, fix_mode=bool(args.fix or args.fix_only), unsafe_fixes=args.unsafe_fixes,
                     statistics=args.statistics)
     if args.diff:
-        _emit("".join(diffs), args.output_file)
+        emit("".join(diffs), args.output_file)
         for r in results:
             if r.fix_failure:
                 print(f"tritonlint: {r.path}: fix rolled back: {r.fix_failure}", file=sys.stderr)
         if any(r.error for r in results):
-            _print_errors(report)
+            print_errors(report)
             return 2
         return 1 if diffs else 0
     if args.fix_only:
         fixed = report.fixed
         print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
-        _print_errors(report)
+        print_errors(report)
         return 2 if report.errors else 0
-    text = render(args.format, report, color=_color(args)) if args.format == "text" else render(args.format, report)
+    text = render(args.format, report, color=use_color(args.color, args.output_file)) if args.format == "text" else render(args.format, report)
     if args.statistics and args.format == "text":
         text += statistics(report)
     elif args.statistics and args.format == "json":
         text = statistics_json(report)  # as ruff: the counts replace the findings in JSON
-    _emit(text, args.output_file)
+    emit(text, args.output_file)
     if args.format != "text":
-        _print_errors(report)
+        print_errors(report)
     if report.errors:
         return 2
     if report.diagnostics and not args.exit_zero:
         return 1
     return 0
-
-
-def _print_errors(report: Report) -> None:
-    for err in report.errors:
-        print(f"{err.path}:{err.line}:{err.column}: E999 {err.message}", file=sys.stderr)
-
-
-def statistics(report: Report) -> str:
-    from collections import Counter
-
-    from .diagnostics import Applicability
-
-    counts = Counter(d.code for d in report.diagnostics)
-    fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
-    from .rules import BY_CODE
-
-    lines = [f"{n:>5}  {code}  {BY_CODE[code].name}  ({fixable[code]} fixable)" for code, n in sorted(counts.items())]
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-def statistics_json(report: Report) -> str:
-    """``[{code, name, count, fixable, fixable_count}]``, the shape of ruff's JSON statistics."""
-    import json
-    from collections import Counter
-
-    from .diagnostics import Applicability
-    from .rules import BY_CODE
-
-    counts = Counter(d.code for d in report.diagnostics)
-    fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
-    rows = [{"code": c, "name": BY_CODE[c].name, "count": n, "fixable": fixable[c] > 0, "fixable_count": fixable[c]}
-            for c, n in sorted(counts.items())]
-    return json.dumps(rows, indent=2) + "\n"
 
 
 def _fix(paths: list[Path], resolver: Resolver, args) -> tuple[list[FileResult], list[str]]:

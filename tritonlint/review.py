@@ -333,8 +333,9 @@ def report_for(outcome: ReviewResult, statistics: bool = False):
 
 
 def run_review(args) -> int:
-    from .cli import _color, _emit, overrides_from, statistics, statistics_json
+    from .options import overrides_from
     from .reporters import render
+    from .reporters.output import emit, print_errors, statistics, statistics_json, use_color
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
@@ -349,16 +350,15 @@ def run_review(args) -> int:
         return 2
     report = report_for(outcome, statistics=args.statistics)
     if args.format == "text":
-        text = render("text", report, color=_color(args))
+        text = render("text", report, color=use_color(args.color, args.output_file))
         if args.statistics:
             text += statistics(report)
     elif args.format == "json" and args.statistics:
         text = statistics_json(report)
     else:
         text = render(args.format, report)
-    _emit(text, args.output_file)
-    for err in report.errors:
-        print(f"{err.path}:{err.line}:{err.column}: E999 {err.message}", file=sys.stderr)
+    emit(text, args.output_file)
+    print_errors(report)
     if report.errors:
         return 2
     if report.diagnostics and not args.exit_zero:

@@ -1,0 +1,58 @@
+"""Writing a report out: to stdout or a file, in colour or not, the statistics
+forms, and parse errors on stderr. Shared by ``check`` and ``review``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import Report
+
+
+def emit(text: str, output_file: Path | None) -> None:
+    if output_file is not None:
+        output_file.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def use_color(choice: str, output_file: Path | None) -> bool:
+    """``--color auto|always|never``: auto is colour on a terminal, never into a file."""
+    if choice == "always":
+        return True
+    if choice == "never" or output_file is not None:
+        return False
+    return sys.stdout.isatty()
+
+
+def print_errors(report: Report) -> None:
+    for err in report.errors:
+        print(f"{err.path}:{err.line}:{err.column}: E999 {err.message}", file=sys.stderr)
+
+
+def statistics(report: Report) -> str:
+    from collections import Counter
+
+    from ..diagnostics import Applicability
+
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
+    from ..rules import BY_CODE
+
+    lines = [f"{n:>5}  {code}  {BY_CODE[code].name}  ({fixable[code]} fixable)" for code, n in sorted(counts.items())]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def statistics_json(report: Report) -> str:
+    """``[{code, name, count, fixable, fixable_count}]``, the shape of ruff's JSON statistics."""
+    import json
+    from collections import Counter
+
+    from ..diagnostics import Applicability
+    from ..rules import BY_CODE
+
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
+    rows = [{"code": c, "name": BY_CODE[c].name, "count": n, "fixable": fixable[c] > 0, "fixable_count": fixable[c]}
+            for c, n in sorted(counts.items())]
+    return json.dumps(rows, indent=2) + "\n"
