@@ -147,3 +147,27 @@ def test_kind_names():
     assert sizes.kind_of_name("topk_ids") == "topk"
     assert sizes.kind_of_name("token_idx") == "tokens"
     assert sizes.kind_of_name("frobnicate") is None
+
+
+HOST_PICKED_WIDTH = HEADER + """
+@triton.jit
+def rows(X, M, N, stride, INT64_INDEX: tl.constexpr = False, UPCAST: tl.constexpr = False):
+    pid = tl.program_id(0)
+    if INT64_INDEX:
+        pid = pid.to(tl.int64)
+    for m_offset in range(pid * 16, M, 1024):
+        cur_row = m_offset + 1
+        tl.store(X + cur_row * N, 0.0)
+    index_type: tl.constexpr = tl.int64 if UPCAST else tl.int32
+    q = tl.program_id(1).to(index_type)
+    tl.store(X + q * stride, 1.0)
+    tl.store(X + tl.program_id(0) * stride, 1.0)
+"""
+
+
+def test_widths_the_host_picks_by_a_flag_are_bounded_through_loops_and_dtype_choices():
+    tiers = codes_by_expr(HOST_PICKED_WIDTH, STRICT)
+    assert tiers["cur_row * N"] == "bounded"  # the flag-widened pid reaches the loop index
+    assert tiers["q * stride"] == "bounded"  # `.to(index_type)`, int64 or int32 by a flag
+    assert tiers["tl.program_id(0) * stride"] == "realistic"
+    assert set(codes_by_expr(HOST_PICKED_WIDTH, DEFAULT)) == {"tl.program_id(0) * stride"}

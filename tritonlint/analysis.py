@@ -133,6 +133,8 @@ class _Frame:
         self.loop_entries: list[dict[str, Value]] = []
         self.launches: KernelLaunches | None = None  # the launches of the kernel being run
         self.mask_bounds = _comparison_bounds(fn.node)  # index name -> what it is compared below
+        #: `index_type: tl.constexpr = tl.int64 if UPCAST else tl.int32`: dtypes the host picks
+        self.dtype_choices = _dtype_choices(fn.node)
 
 
 class Analyzer:
@@ -428,6 +430,7 @@ class Analyzer:
             origin=((name, Lazy("loop index over ", it)),),
             risks=frozenset().union(*(v.risks for v in parts)),
             narrowed=frozenset().union(*(v.narrowed for v in parts)),
+            guarded=any(v.guarded for v in parts),
         )
 
     def exec_small(self, small: cst.BaseSmallStatement, env: dict[str, Value]) -> None:
@@ -948,6 +951,10 @@ class Analyzer:
         name = self._dtype_name(dtype_node)
         w = _DTYPES.get(name or "")
         if w is None:
+            if isinstance(dtype_node, cst.Name) and dtype_node.value in self.frame.dtype_choices:
+                # int64 or int32 as a constexpr flag of the host says: the int32
+                # specialisation is the one the host picks for small sizes
+                return value.with_(guarded=True, tensor=True)
             return value
         if w == Width.FLOAT or w == Width.BOOL:
             return Value(w)
@@ -1172,6 +1179,23 @@ def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value
                 env[name] = join(va, vb)
         else:
             env[name] = a.get(name) or b.get(name)
+
+
+def _dtype_choices(fn: cst.FunctionDef) -> set[str]:
+    """Names assigned `tl.int64 if FLAG else tl.int32` (either order) in a function."""
+    out: set[str] = set()
+    for node in walk(fn.body):
+        if type(node) is cst.Assign and len(node.targets) == 1:
+            target, value = node.targets[0].target, node.value
+        elif type(node) is cst.AnnAssign and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, cst.Name) and isinstance(value, cst.IfExp):
+            picked = {code_of(value.body).split(".")[-1], code_of(value.orelse).split(".")[-1]}
+            if picked == {"int64", "int32"}:
+                out.add(target.value)
+    return out
 
 
 def _index_base(node) -> str | None:

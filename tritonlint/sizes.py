@@ -34,6 +34,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
     # `x % block_size`, `pos % page_size`: a position inside one block, page or chunk
     Dimension("in_block", 4096, "positions inside one block, page or chunk", False,
               r"(block|page|chunk|blk|tile)_?(size|len)|^bs$|^page_?sz$|kernel_?size|conv_?width|^width$"),
+    Dimension("spec_steps", 64, "speculative or draft steps of a request", False,
+              r"depth|^spec|_spec_|speculative|draft|num_?steps|^step_?(idx|id)?$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
     Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
@@ -83,7 +85,7 @@ _COMPILED = [(d, re.compile(d.pattern, re.IGNORECASE)) for d in DIMENSIONS]
 
 #: What one unit of each kind is called in a message ("from 8,192 tokens").
 NOUNS = {
-    "in_block": "positions in a block", "topk": "chosen experts", "experts": "experts", "splits": "splits",
+    "in_block": "positions in a block", "spec_steps": "speculative steps", "topk": "chosen experts", "experts": "experts", "splits": "splits",
     "cache_slots": "cache slots or pages", "vocab": "vocabulary entries", "chunks": "chunks", "heads": "heads",
     "head_dim": "elements of a head", "batch": "sequences", "features": "features", "tokens": "tokens",
 }

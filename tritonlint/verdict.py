@@ -105,6 +105,11 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
     if value.const is not None:
         return Extent(abs(value.const), f"= {value.const:,}")
     if value.bound is not None:
+        # a hardware bound (a grid axis below 65,536) says less than a name that says
+        # what the value counts (`topk_id`)
+        kind = sizes.kind_of_name(code) if _IDENT.fullmatch(code) else None
+        if kind is not None and not sizes.is_outer(kind) and table[kind] < value.bound:
+            return Extent(table[kind], f"{sizes.noun(kind)}, up to {table[kind]:,}", kind=kind)
         return Extent(value.bound, f"at most {value.bound:,}")
     host = f" ({value.host})" if value.host else ""
 
