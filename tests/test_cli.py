@@ -111,6 +111,17 @@ def test_gitignore_and_default_excludes(repo):
     (repo / ".venv" / "v.py").write_text(BUGGY)
     data = json.loads(run("check", "--format", "json", repo).stdout)
     assert [Path(d["filename"]).name for d in data] == ["buggy.py"]
+    # a gitignored directory named explicitly expands to nothing, by absolute and by
+    # relative path alike (as in ruff); a file named explicitly is still checked
+    (repo / ".git").mkdir(exist_ok=True)
+    for target in (repo / "generated", Path("generated")):
+        proc = subprocess.run([sys.executable, "-m", "tritonlint", "check", "--format", "json", str(target)],
+                              cwd=repo, capture_output=True, text=True)
+        assert json.loads(proc.stdout or "[]") == [], target
+    assert run("check", repo / "generated" / "g.py").returncode == 1
+    names = {Path(d["filename"]).name for d in json.loads(
+        run("check", "--format", "json", "--no-respect-gitignore", repo).stdout)}
+    assert names == {"buggy.py", "g.py"}  # .venv stays excluded: that is the default exclude, not .gitignore
 
 
 def test_target_version_changes_int_annotation(repo):

@@ -44,6 +44,10 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--diff", action="store_true", help="print the diff --fix would make; write nothing")
     p.add_argument("--fix-only", action="store_true", help="apply fixes, do not report what remains")
     p.add_argument("--force-exclude", action="store_true", help="apply excludes to files named explicitly too")
+    p.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                   help="skip files ignored by .gitignore (the default)")
+    p.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                   help="also check files that .gitignore ignores")
     p.add_argument("--strict", action="store_true",
                    help="report every int32 product that reaches an address, also those no realistic size wraps")
     p.add_argument("--statistics", action="store_true", help="print counts by rule")

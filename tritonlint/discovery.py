@@ -25,7 +25,8 @@ def iter_files(paths: list[Path], resolver: Resolver) -> Iterator[Path]:
     for path in paths:
         if path.is_file():
             settings = resolver.for_path(path)
-            if settings.force_exclude and (settings.is_excluded(path) or _git_ignored(path)):
+            if settings.force_exclude and (settings.is_excluded(path)
+                                           or (settings.respect_gitignore and _git_ignored(path))):
                 continue
             key = path.resolve()
             if key not in seen:
@@ -40,14 +41,15 @@ def iter_files(paths: list[Path], resolver: Resolver) -> Iterator[Path]:
 
 
 def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
-    specs: list[tuple[Path, pathspec.PathSpec]] = _parent_ignores(root)
+    use_gitignore = resolver.for_path(root).respect_gitignore
+    specs: list[tuple[Path, pathspec.PathSpec]] = _parent_ignores(root) if use_gitignore else []
     for dirpath, dirnames, filenames in os.walk(root):
         d = Path(dirpath)
-        spec = _load_gitignore(d)
-        if spec is not None:
-            specs = [s for s in specs if _is_relative(d, s[0])] + [(d, spec)]
-        else:
-            specs = [s for s in specs if _is_relative(d, s[0])]
+        # bases are absolute: a relative root must see its parents' .gitignore too
+        # (a gitignored directory passed explicitly expands to nothing, as in ruff)
+        here = d.resolve()
+        spec = _load_gitignore(d) if use_gitignore else None
+        specs = [s for s in specs if _is_relative(here, s[0])] + ([(here, spec)] if spec is not None else [])
         settings = resolver.for_path(d)
         keep = []
         for name in sorted(dirnames):

@@ -21,6 +21,8 @@ def overrides_from(args) -> dict:
         out["target_version"] = check_target(args.target_version, "--target-version")
     if getattr(args, "force_exclude", False):
         out["force_exclude"] = True
+    if getattr(args, "respect_gitignore", None) is not None:
+        out["respect_gitignore"] = args.respect_gitignore
     if getattr(args, "strict", False):
         out["strict"] = True
     return out

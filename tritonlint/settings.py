@@ -24,7 +24,7 @@ DEFAULT_EXCLUDES = (
 SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9")
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
-    "force-exclude", "int64-pointers", "strict", "sizes",
+    "force-exclude", "int64-pointers", "strict", "sizes", "respect-gitignore",
 }
 
 
@@ -42,6 +42,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     target_version: str = "3.0"
     force_exclude: bool = False
+    #: skip files ignored by .gitignore (ruff's respect-gitignore)
+    respect_gitignore: bool = True
     #: pointer parameters (glob patterns) whose elements are int64: indices loaded
     #: through them are int64, not the int32 the analysis assumes otherwise
     int64_pointers: tuple[str, ...] = ()
@@ -145,6 +147,10 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
         if not isinstance(table["force-exclude"], bool):
             raise ConfigError(f"{where}: `force-exclude` must be true or false")
         changes["force_exclude"] = table["force-exclude"]
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"{where}: `respect-gitignore` must be true or false")
+        changes["respect_gitignore"] = table["respect-gitignore"]
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):
