@@ -174,3 +174,23 @@ def test_launches_in_another_module_are_read_by_the_cli(tmp_path: Path):
     found = {(f["kernel"], f["expression"]): f["tier"] for f in json.loads(proc.stdout)}
     assert found[("per_head_scale", "h * stride_head")] == "unrealistic"
     assert ("gather_rows", "src_row * stride_src") not in found
+
+
+def test_a_kernel_defined_twice_binds_only_the_launches_that_import_it():
+    other_backend = KERNELS.replace("def per_head_scale(x_ptr, scale_ptr, stride_tok, stride_head, n_heads)",
+                                    "def per_head_scale(x_ptr, scale_ptr, stride_tok, stride_head, eps)")
+    host_other = '''from other_kernels import per_head_scale
+
+
+def launch_other(x, scale, n, width):
+    per_head_scale[(n, width)](x, scale, x.stride(0), 1e-6, 0)
+'''
+    texts = [("kernels.py", KERNELS), ("host.py", HOST), ("other_kernels.py", other_backend),
+             ("other_host.py", host_other)]
+    launches = LaunchIndex.from_texts(texts)
+    ours = launches.for_kernel("per_head_scale", ["x_ptr", "scale_ptr", "stride_tok", "stride_head", "n_heads"],
+                               "kernels.py")
+    assert [ln.path for ln in ours.launches] == ["host.py"]
+    theirs = launches.for_kernel("per_head_scale", ["x_ptr", "scale_ptr", "stride_tok", "stride_head", "eps"],
+                                 "other_kernels.py")
+    assert [ln.path for ln in theirs.launches] == ["other_host.py"]

@@ -139,9 +139,11 @@ class _Frame:
 
 class Analyzer:
     def __init__(self, module: cst.Module, mk: ModuleKernels, target: tuple[int, int] = (3, 0),
-                 int64_pointers: tuple[str, ...] = (), launches: LaunchIndex | None = None):
+                 int64_pointers: tuple[str, ...] = (), launches: LaunchIndex | None = None,
+                 path: str | None = None):
         self.module = module
         self.launches = launches
+        self.path = path
         self.int64_pointers = int64_pointers
         self.mk = mk
         self.imports: ImportMap = mk.imports
@@ -174,7 +176,7 @@ class Analyzer:
         params = _all_params(node.params)
         if args is None:
             if self.launches is not None:
-                frame.launches = self.launches.for_kernel(fn.name, [p.name.value for p in params])
+                frame.launches = self.launches.for_kernel(fn.name, [p.name.value for p in params], self.path)
         elif self._frames:
             frame.launches = self.frame.launches  # a helper runs in its caller's grid
         env: dict[str, Value] = {}

@@ -85,7 +85,7 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
         codes = settings.enabled_codes(rule_defaults()) - settings.ignored_for(Path(path), rule_defaults())
     if launches is None:
         launches = LaunchIndex.from_texts([(path, text)])
-    facts = Analyzer(module, kernels, settings.target, settings.int64_pointers, launches).run()
+    facts = Analyzer(module, kernels, settings.target, settings.int64_pointers, launches, path).run()
     from .rules.base import RuleContext
 
     ctx = RuleContext(module, kernels, facts, settings.target)

@@ -160,7 +160,9 @@ class KernelLaunches:
 class LaunchIndex:
     """Every launch in the run, by kernel name."""
 
-    def __init__(self, launches: Iterable[Launch] = ()):
+    def __init__(self, launches: Iterable[Launch] = (), definitions: dict[str, set[str]] | None = None):
+        #: kernel name -> the files that define a jit function of that name
+        self.definitions = definitions or {}
         self.by_kernel: dict[str, list[Launch]] = {}
         for launch in launches:
             self.by_kernel.setdefault(launch.kernel, []).append(launch)
@@ -168,8 +170,13 @@ class LaunchIndex:
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_kernel.values())
 
-    def for_kernel(self, name: str, params: list[str]) -> KernelLaunches | None:
+    def for_kernel(self, name: str, params: list[str], path: str | None = None) -> KernelLaunches | None:
         launches = [ln for ln in self.by_kernel.get(name, ()) if _fits(ln, params)]
+        if path is not None and len(self.definitions.get(name, ())) > 1:
+            # several kernels of this name in the run (one per backend): a launch binds
+            # the one in its own file or in a module it imports
+            stem = Path(path).stem
+            launches = [ln for ln in launches if ln.path == path or stem in ln.imports]
         return KernelLaunches(launches, params) if launches else None
 
     @classmethod
@@ -177,14 +184,17 @@ class LaunchIndex:
         """``texts``: (display path, source) of every file in the run."""
         texts = list(texts)
         names: set[str] = set()
-        for _path, text in texts:
+        definitions: dict[str, set[str]] = {}
+        for path, text in texts:
             if "jit" in text:
-                names |= kernel_names(text)
+                for name in kernel_names(text):
+                    names.add(name)
+                    definitions.setdefault(name, set()).add(path)
         launches: list[Launch] = []
         if names:
             for path, text in texts:
                 launches.extend(read_launches(text, path, names))
-        return cls(launches)
+        return cls(launches, definitions)
 
     @classmethod
     def from_paths(cls, paths: Iterable[Path]) -> "LaunchIndex":

@@ -65,6 +65,9 @@ class Launch:
     grid: tuple[HostArg, ...] | None
     args: tuple[HostArg | None, ...]  # positional; None after a *star (unknown position)
     kwargs: dict[str, HostArg] = field(default_factory=dict)
+    #: the modules the launching file imports from (last components: `attn_res` for
+    #: `from .ops.attn_res import ...`), to tell apart kernels of the same name
+    imports: frozenset[str] = frozenset()
 
     @property
     def where(self) -> str:
@@ -105,14 +108,28 @@ def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
         scopes[id(scope)] = scope
     out: list[Launch] = []
     source = _Source(text)
+    imports = _imported_modules(tree)
     for scope in scopes.values():
         env = _Scope(scope, source)
         for node in _walk_scope(scope.body):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
                 name = _last_name(node.func.value)
                 if name in mentioned:
-                    out.append(_launch(name, node, path, env))
+                    out.append(_launch(name, node, path, env, imports))
     return out
+
+
+def _imported_modules(tree: ast.Module) -> frozenset[str]:
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.module:
+                out.add(node.module.split(".")[-1])
+            else:
+                out.update(a.name for a in node.names)  # from . import attn_res
+        elif isinstance(node, ast.Import):
+            out.update(a.name.split(".")[-1] for a in node.names)
+    return frozenset(out)
 
 
 def _innermost_function(tree: ast.Module, line: int) -> ast.AST:
@@ -202,7 +219,7 @@ def _walk_scope(body):
 
 
 # --------------------------------------------------------------------------- launch
-def _launch(name: str, call: ast.Call, path: str, env: _Scope) -> Launch:
+def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozenset[str] = frozenset()) -> Launch:
     line = call.lineno
     grid = _grid(call.func.slice, env, line)
     args: list[HostArg | None] = []
@@ -213,7 +230,7 @@ def _launch(name: str, call: ast.Call, path: str, env: _Scope) -> Launch:
             continue
         args.append(None if starred else _host_arg(a, env, line))
     kwargs = {k.arg: _host_arg(k.value, env, line) for k in call.keywords if k.arg is not None}
-    return Launch(name, path, line, grid, tuple(args), kwargs)
+    return Launch(name, path, line, grid, tuple(args), kwargs, imports)
 
 
 def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostArg, ...] | None:
