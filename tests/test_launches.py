@@ -194,3 +194,49 @@ def launch_other(x, scale, n, width):
     theirs = launches.for_kernel("per_head_scale", ["x_ptr", "scale_ptr", "stride_tok", "stride_head", "eps"],
                                  "other_kernels.py")
     assert [ln.path for ln in theirs.launches] == ["other_host.py"]
+
+
+def test_shapes_the_host_asserts_size_the_strides():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def route(w_ptr, pad_ptr, stride_w, stride_pad):
+    tok = tl.program_id(0)
+    tl.store(w_ptr + tok * stride_w, 0.0)
+    tl.store(pad_ptr + tok * stride_pad, 0)
+
+
+def launch(weights, is_padding, num_tokens, topk):
+    assert weights.shape == (num_tokens, topk)
+    assert is_padding.dim() == 1
+    route[(num_tokens,)](weights, is_padding, weights.stride(0), is_padding.stride(0))
+'''
+    tiers = {d.expression: d for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    assert tiers["tok * stride_w"].tier == "unrealistic"  # a (tokens, topk) table: a row of k
+    assert tiers["tok * stride_pad"].tier == "unrealistic"  # 1-D: the last dimension's stride
+    assert "last dimension" in tiers["tok * stride_pad"].size_note
+
+
+def test_a_host_check_of_the_int32_range_bounds_the_kernel():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def copy_rows(x_ptr, y_ptr, stride):
+    row = tl.program_id(0)
+    tl.store(y_ptr + row * stride, tl.load(x_ptr + row * stride))
+
+
+def copy(x, y):
+    if x.numel() > 2**31 - 1:
+        raise ValueError("too large for int32 indexing")
+    copy_rows[(x.shape[0],)](x, y, x.stride(0))
+'''
+    found = check_source(kernels, "k.py", STRICT).diagnostics
+    assert len(found) == 2
+    assert all(d.tier == "bounded" and "checks the int32 range first (k.py:12)" in d.size_note for d in found)
+    unguarded = kernels.replace("    if x.numel() > 2**31 - 1:\n        raise ValueError(\"too large for int32 indexing\")\n", "")
+    assert [d.tier for d in check_source(unguarded, "k.py", STRICT).diagnostics] == ["realistic"] * 2

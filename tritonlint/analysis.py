@@ -1085,6 +1085,8 @@ class Analyzer:
         rid = self._new_id()
         self._risk_by_node[key] = rid
         risk = Risk(rid, kind, node, self.frame.fn, code_of(node), result, **fields)
+        if self._frames and self.frame.launches is not None:
+            risk.host_guard = self.frame.launches.guard
         self.facts.risks[rid] = risk
         return risk
 

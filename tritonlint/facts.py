@@ -54,6 +54,8 @@ class Risk:
     fix_index: Operand | None = None
     #: products this one superseded: they turned out to be coordinates, scaled again here
     inner: list[int] = field(default_factory=list)
+    #: every launch of the kernel checks the int32 range first (path:line of the check)
+    host_guard: str | None = None
 
 
 @dataclass

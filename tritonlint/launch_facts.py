@@ -141,6 +141,12 @@ class KernelLaunches:
                 if name in params:
                     self._bound.setdefault(name, []).append((launch, arg))
 
+    @property
+    def guard(self) -> str | None:
+        """Where the host checks the int32 range, when every launch is behind such a check."""
+        guards = [ln.guard for ln in self.launches]
+        return guards[0] if guards and all(guards) else None
+
     def param(self, name: str) -> HostFact | None:
         return merge(self._bound.get(name, []))
 

@@ -68,6 +68,9 @@ class Launch:
     #: the modules the launching file imports from (last components: `attn_res` for
     #: `from .ops.attn_res import ...`), to tell apart kernels of the same name
     imports: frozenset[str] = frozenset()
+    #: the launching function checks the int32 range before the launch
+    #: (`assert x.numel() < 2**31`, `if n > 2**31 - 1: raise ...`): where
+    guard: str | None = None
 
     @property
     def where(self) -> str:
@@ -171,15 +174,49 @@ class _Scope:
         self.defs: dict[str, list[tuple[int, ast.expr]]] = {}
         self.unpacked: dict[str, list[tuple[int, ast.expr, int, int]]] = {}  # name -> (line, source, index, arity)
         self.functions: dict[str, ast.FunctionDef] = {}
+        #: `assert t.shape == (rows, k)`, `assert t.dim() == 2`: a tensor's dimensions
+        #: as the host states them ("?" where only the rank is stated)
+        self.asserted: dict[str, tuple[str, ...]] = {}
+        self.guard_line: int | None = None
         body = scope.body
         for node in _walk_scope(body):
-            if isinstance(node, ast.Assign):
+            if isinstance(node, ast.Assert):
+                self._shape_assert(node.test)
+                if _checks_int32_range(node.test):
+                    self.guard_line = self.guard_line or node.lineno
+            elif isinstance(node, ast.If) and _checks_int32_range(node.test) and any(
+                    isinstance(n, ast.Raise) for b in node.body for n in ast.walk(b)):
+                self.guard_line = self.guard_line or node.lineno
+            elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     self._bind(target, node.value, node.lineno)
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
                 self._bind(node.target, node.value, node.lineno)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not scope:
                 self.functions[node.name] = node
+
+    def _shape_assert(self, test: ast.expr) -> None:
+        if isinstance(test, ast.BoolOp):
+            for v in test.values:
+                self._shape_assert(v)
+            return
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+            return
+        left, right = test.left, test.comparators[0]
+        for a, b in ((left, right), (right, left)):
+            if _is_shape(a) and isinstance(a.value, ast.Name) and isinstance(b, (ast.Tuple, ast.List)):
+                if not any(isinstance(e, ast.Starred) for e in b.elts):
+                    self.asserted[a.value.id] = tuple(_source_text(e, self.source) for e in b.elts)
+            rank = _literal_int(b)
+            if rank is not None and 0 < rank <= 8:
+                tensor = None
+                if isinstance(a, ast.Attribute) and a.attr == "ndim" and isinstance(a.value, ast.Name):
+                    tensor = a.value.id
+                elif (isinstance(a, ast.Call) and isinstance(a.func, ast.Attribute) and a.func.attr == "dim"
+                      and isinstance(a.func.value, ast.Name) and not a.args):
+                    tensor = a.func.value.id
+                if tensor is not None and tensor not in self.asserted:
+                    self.asserted[tensor] = ("?",) * rank
 
     def _bind(self, target: ast.expr, value: ast.expr, line: int) -> None:
         if isinstance(target, ast.Name):
@@ -230,7 +267,8 @@ def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozense
             continue
         args.append(None if starred else _host_arg(a, env, line))
     kwargs = {k.arg: _host_arg(k.value, env, line) for k in call.keywords if k.arg is not None}
-    return Launch(name, path, line, grid, tuple(args), kwargs, imports)
+    guard = f"{path}:{env.guard_line}" if env.guard_line is not None and env.guard_line < line else None
+    return Launch(name, path, line, grid, tuple(args), kwargs, imports, guard)
 
 
 def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostArg, ...] | None:
@@ -304,6 +342,38 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
     return HostArg(text, "expr", names=names)
 
 
+_INT32_LIMITS = {2**31 - 1, 2**31, 2**32 - 1, 2**32}
+
+
+def _checks_int32_range(test: ast.expr) -> bool:
+    """A comparison against the int32 range: `2**31`, `2147483647`, `torch.iinfo(torch.int32).max`."""
+    for node in ast.walk(test):
+        if not isinstance(node, ast.Compare):
+            continue
+        for side in [node.left, *node.comparators]:
+            if _int32_limit(side):
+                return True
+    return False
+
+
+def _int32_limit(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and node.value in _INT32_LIMITS and not isinstance(node.value, bool):
+        return True
+    if isinstance(node, ast.BinOp):
+        left, right = _literal_int(node.left), _literal_int(node.right)
+        if isinstance(node.op, ast.Pow) and left == 2 and right in (31, 32):
+            return True
+        if isinstance(node.op, ast.Sub) and right == 1 and isinstance(node.left, ast.BinOp):
+            return _int32_limit(node.left)
+        if isinstance(node.op, ast.LShift) and left == 1 and right in (31, 32):
+            return True
+    if isinstance(node, ast.Attribute) and node.attr == "max" and "int32" in ast.dump(node.value):
+        return True  # torch.iinfo(torch.int32).max
+    if isinstance(node, ast.Name) and re.fullmatch(r"(?i)int32_max|max_int32|i32_max|INT_MAX", node.id):
+        return True
+    return False
+
+
 def _tensor_read(node: ast.expr):
     """('stride'|'shape'|'numel', tensor node, dim) for t.stride(d), t.shape[d], t.size(d), t.numel()."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -333,8 +403,10 @@ def _shape_source(node: ast.expr):
 
 def _dims(tensor_node: ast.expr, env: _Scope, line: int) -> tuple[str, ...] | None:
     """The host's names for a tensor's dimensions: from ``B, T, H = x.shape`` anywhere
-    in the scope, or from the call that creates it (``torch.empty(T, H, D)``)."""
+    in the scope, a shape it asserts, or the call that creates it (``torch.empty(T, H, D)``)."""
     if isinstance(tensor_node, ast.Name):
+        if tensor_node.id in env.asserted:
+            return env.asserted[tensor_node.id]
         for entries in env.unpacked.values():
             for _ln, source, _i, arity in entries:
                 inner = _shape_source(source)

@@ -146,6 +146,8 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
 
 
 def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
+    if risk.host_guard is not None:
+        return Verdict(BOUNDED, f"every launch checks the int32 range first ({risk.host_guard})")
     if risk.kind == "product" and risk.index is not None and risk.stride is not None:
         idx, st = risk.index, risk.stride
         if idx.value.guarded or st.value.guarded:
