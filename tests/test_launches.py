@@ -240,3 +240,30 @@ def copy(x, y):
     assert all(d.tier == "bounded" and "checks the int32 range first (k.py:12)" in d.size_note for d in found)
     unguarded = kernels.replace("    if x.numel() > 2**31 - 1:\n        raise ValueError(\"too large for int32 indexing\")\n", "")
     assert [d.tier for d in check_source(unguarded, "k.py", STRICT).diagnostics] == ["realistic"] * 2
+
+
+def test_an_attribute_allocated_elsewhere_in_the_file_sizes_its_stride():
+    kernels = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def gather_state(idx_ptr, stride_tok):
+    tok = tl.program_id(0)
+    tl.store(idx_ptr + tok * stride_tok, 0)
+
+
+class Builder:
+    def __init__(self, max_requests, num_spec):
+        self.state_indices = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)
+
+    def build(self, n):
+        gather_state[(n,)](self.state_indices, self.state_indices.stride(0))
+'''
+    (d,) = check_source(kernels, "k.py", STRICT).diagnostics
+    # a row of 1 + num_spec entries (speculative steps, at most 64): 65 elements
+    assert d.tier == "unrealistic" and "up to 65)" in d.size_note, d.size_note
+    elsewhere = kernels.replace("self.state_indices = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)",
+                                "self.state_indices = make_indices(max_requests)")
+    assert [d.tier for d in check_source(elsewhere, "k.py", STRICT).diagnostics] == ["realistic"]

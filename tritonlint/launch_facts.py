@@ -9,6 +9,7 @@ A kernel with no launch in the run keeps the analysis' own reading of its names.
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ def _kind(arg: HostArg, table_order: dict[str, int]) -> str | None:
         return None  # a stride's host names say which tensor, not how far an index runs
     # single letters (`K`, `N`) mean different things in different kernels
     candidates = [n for n in arg.names if len(n) > 1 and "stride" not in n.lower()]
-    if arg.tensor and arg.form == "tensor":
+    if arg.tensor and arg.form == "tensor" and len(arg.tensor) > 1:
         candidates.append(arg.tensor)
     names = [n for n in candidates if not _BLOCK.search(n)]
     if arg.form == "expr" and len(names) > 1 and "*" in arg.text:
@@ -100,9 +101,6 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
     return _estimate(arg.trailing, table)
 
 
-_DIM_TEXT = re.compile(r"^[A-Za-z_][\w.]*$")
-
-
 def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None:
     """The realistic maximum of the product of some dimensions, from their host
     names; None when one of them says nothing."""
@@ -110,20 +108,39 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None
         return None
     out = 1
     for dim in dims:
-        for factor in dim.replace(" ", "").split("*"):
-            if factor.isdigit():
-                out *= int(factor)
-                continue
-            if not _DIM_TEXT.match(factor):
-                return None
-            name = factor.split(".")[-1]
-            kind = sizes.kind_of_name(name)
-            if kind is None:
-                return None
-            if len(name) == 1 and not sizes.is_outer(kind):
-                kind = "features"  # `D` is a head size in one kernel and the hidden size in the next
-            out *= table[kind]
+        try:
+            node = ast.parse(dim, mode="eval").body
+        except SyntaxError:
+            return None
+        size = _dim_max(node, table)
+        if size is None:
+            return None
+        out *= size
     return out
+
+
+def _dim_max(node: ast.expr, table: dict[str, int]) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return abs(node.value)
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        kind = sizes.kind_of_name(name)
+        if kind is None:
+            return None
+        if len(name) == 1 and not sizes.is_outer(kind):
+            kind = "features"  # `D` is a head size in one kernel and the hidden size in the next
+        return table[kind]
+    if isinstance(node, ast.BinOp):
+        left, right = _dim_max(node.left, table), _dim_max(node.right, table)
+        if isinstance(node.op, (ast.FloorDiv, ast.Div, ast.Sub, ast.Mod, ast.RShift)):
+            return left  # never larger than the left operand
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+    return None
 
 
 class KernelLaunches:

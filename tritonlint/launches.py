@@ -112,8 +112,10 @@ def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
     out: list[Launch] = []
     source = _Source(text)
     imports = _imported_modules(tree)
+    created = _created_in_file(tree, source)
     for scope in scopes.values():
         env = _Scope(scope, source)
+        env.file_shapes = created
         for node in _walk_scope(scope.body):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
                 name = _last_name(node.func.value)
@@ -133,6 +135,43 @@ def _imported_modules(tree: ast.Module) -> frozenset[str]:
         elif isinstance(node, ast.Import):
             out.update(a.name.split(".")[-1] for a in node.names)
     return frozenset(out)
+
+
+def _statements(body):
+    for stmt in body:
+        yield stmt
+        for inner in _stmt_bodies(stmt):
+            yield from _statements(inner)
+
+
+def _created_in_file(tree: ast.Module, source: "_Source") -> dict[str, tuple[str, ...]]:
+    """Tensors the file allocates as attributes (`self.state_indices = torch.empty((n, 1 + k))`),
+    by name, where every allocation of that attribute in the file has the same rank."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            continue
+        # only attributes of `self`: a plain local name (`x`) means different
+        # tensors in different functions of a file
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                and target.value.id == "self") or not isinstance(value, ast.Call):
+            continue
+        name = target.attr
+        if not isinstance(value.func, ast.Attribute) or value.func.attr in ("view", "reshape"):
+            continue
+        dims = _created_dims(value, source)
+        if dims is not None:
+            found.setdefault(name, set()).add(dims)
+    out = {}
+    for name, shapes in found.items():
+        if len({len(d) for d in shapes}) == 1:
+            # the same rank everywhere; the sizes only where they also agree
+            out[name] = shapes.pop() if len(shapes) == 1 else ("?",) * len(next(iter(shapes)))
+    return out
 
 
 def _innermost_function(tree: ast.Module, line: int) -> ast.AST:
@@ -178,6 +217,8 @@ class _Scope:
         #: as the host states them ("?" where only the rank is stated)
         self.asserted: dict[str, tuple[str, ...]] = {}
         self.guard_line: int | None = None
+        #: allocations anywhere in the file, by name (set by the reader)
+        self.file_shapes: dict[str, tuple[str, ...]] = {}
         body = scope.body
         for node in _walk_scope(body):
             if isinstance(node, ast.Assert):
@@ -327,6 +368,8 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                                names=names + resolved.names)
             return HostArg(text, "expr", names=names + resolved.names)
         return HostArg(text, "tensor" if found is None else "expr", tensor=node.id, names=names)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return HostArg(text, "tensor", tensor=node.attr, names=names)  # self.state_indices
     dtype = _dtype_of(node)
     if dtype is not None or _is_tensor_expr(node):
         base = _base_tensor(node)
@@ -417,6 +460,9 @@ def _dims(tensor_node: ast.expr, env: _Scope, line: int) -> tuple[str, ...] | No
         if found is not None and found[0] == "expr":
             return _created_dims(found[1], env.source)
         return None
+    if isinstance(tensor_node, ast.Attribute) and isinstance(tensor_node.value, ast.Name) \
+            and tensor_node.value.id == "self":
+        return env.file_shapes.get(tensor_node.attr)  # self.state_indices, allocated in __init__
     return _created_dims(tensor_node, env.source)
 
 

@@ -35,7 +35,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("in_block", 4096, "positions inside one block, page or chunk", False,
               r"(block|page|chunk|blk|tile)_?(size|len)|^bs$|^page_?sz$|kernel_?size|conv_?width|^width$"),
     Dimension("spec_steps", 64, "speculative or draft steps of a request", False,
-              r"depth|^spec|_spec_|speculative|draft|num_?steps|^step_?(idx|id)?$"),
+              r"depth|^spec|_spec(_|$)|speculative|draft|num_?steps|^step_?(idx|id)?$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
     Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
