@@ -171,3 +171,18 @@ def test_widths_the_host_picks_by_a_flag_are_bounded_through_loops_and_dtype_cho
     assert tiers["q * stride"] == "bounded"  # `.to(index_type)`, int64 or int32 by a flag
     assert tiers["tl.program_id(0) * stride"] == "realistic"
     assert set(codes_by_expr(HOST_PICKED_WIDTH, DEFAULT)) == {"tl.program_id(0) * stride"}
+
+
+CLAMPED = HEADER + """
+@triton.jit
+def pick(x_ptr, stride_k, bound):
+    tok = tl.program_id(0)
+    sel = tl.minimum(tl.load(x_ptr + tok), bound - 1)
+    tl.store(x_ptr + sel * stride_k, 0.0)
+"""
+
+
+def test_a_clamp_below_a_small_dimension_bounds_the_index():
+    heads = CLAMPED.replace("bound", "num_heads")
+    assert codes_by_expr(heads, STRICT) == {"sel * stride_k": "unrealistic"}
+    assert codes_by_expr(CLAMPED.replace("bound", "n_rows"), STRICT) == {"sel * stride_k": "realistic"}

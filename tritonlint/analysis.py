@@ -915,6 +915,12 @@ class Analyzer:
                     out = out.with_(bound=min(bounds), role=Role.SMALL if min(bounds) <= 2**16 else out.role)
                 elif member == "minimum" and Role.SMALL in (a.role, b.role):
                     out = out.with_(role=Role.SMALL)  # min(BLOCK, n - start) is at most a block
+                if member == "minimum":
+                    # `tl.minimum(k, K - 1)`: at most what the smaller side counts
+                    kinds = [x.kind or _clamp_kind(n) for x, n in ((a, pos[0]), (b, pos[1]))]
+                    inner = [k for k in kinds if k is not None and k in sizes.NOUNS and not sizes.is_outer(k)]
+                    if inner:
+                        out = out.with_(kind=min(inner, key=lambda k: sizes.DEFAULTS[k]))
                 return out
             return vals[0] if vals else Value(Width.OTHER)
         if member in _PASSTHROUGH:
@@ -1183,6 +1189,13 @@ def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value
                 env[name] = join(va, vb)
         else:
             env[name] = a.get(name) or b.get(name)
+
+
+def _clamp_kind(node) -> str | None:
+    """The kind a clamp's bound names: `K - 1`, `K`, `num_heads - 1`."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract):
+        node = node.left
+    return sizes.kind_of_name(node.value) if isinstance(node, cst.Name) else None
 
 
 def _dtype_choices(fn: cst.FunctionDef) -> set[str]:
