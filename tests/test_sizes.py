@@ -186,3 +186,20 @@ def test_a_clamp_below_a_small_dimension_bounds_the_index():
     heads = CLAMPED.replace("bound", "num_heads")
     assert codes_by_expr(heads, STRICT) == {"sel * stride_k": "unrealistic"}
     assert codes_by_expr(CLAMPED.replace("bound", "n_rows"), STRICT) == {"sel * stride_k": "realistic"}
+
+
+SEQUENCE_START = HEADER + """
+@triton.jit
+def starts(x_ptr, y_ptr, T, H: tl.constexpr, K: tl.constexpr):
+    i_b = tl.program_id(0)
+    i_h = tl.program_id(1)
+    bos = i_b * T
+    tl.store(x_ptr + i_b * T, 0.0)
+    tl.store(y_ptr + (bos * H + i_h) * K, 0.0)
+"""
+
+
+def test_a_sequence_start_is_bounded_by_the_tokens_but_scaling_it_by_a_row_is_not():
+    tiers = codes_by_expr(SEQUENCE_START, STRICT)
+    assert tiers["i_b * T"] == "unrealistic"
+    assert tiers["(bos * H + i_h) * K"] == "realistic"

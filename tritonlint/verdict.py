@@ -161,6 +161,11 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table)
         s = stride_extent(st.value, st.code, e.outer, table, e.kind)
+        if e.kind == "batch" and s.kind == "tokens":
+            # `i_b * T`: where a sequence starts, never past the tokens of the whole batch;
+            # scaling it further by a row is its own product, reported on its own
+            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code} * {st.code}` is the start of a "
+                                        f"sequence, at most the tokens of the batch ({table['tokens']:,})")
         if "*" in idx.code and e.outer and s.kind not in ("unit", "row_stride", "slab_stride") \
                 and st.value.const is None and st.value.bound is None:
             # `(tok * H + h) * D`: a flattened coordinate scaled by the innermost size
