@@ -14,6 +14,7 @@ By default only ``realistic`` findings are reported; ``--strict`` reports all.
 """
 from __future__ import annotations
 
+import ast
 import math
 import re
 from dataclasses import dataclass
@@ -80,7 +81,12 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
     (an offset built from `pid_m` and `cols` is judged by its own name, not by the
     largest kind among everything it was computed from)."""
     best: Extent | None = None
-    if value.kind in sizes.NOUNS:
+    composite = _expr_max(code, table) if "*" in code else None
+    if composite is not None:
+        # a coordinate built from a product (`(i_b * H + i_h) * K`): as large as the
+        # dimensions it flattens
+        best = Extent(composite, f"the dimensions it flattens, up to {composite:,}", True, None)
+    elif value.kind in sizes.NOUNS:
         host = f" ({value.host})" if value.host else ""
         best = Extent(table[value.kind], f"{sizes.noun(value.kind)}{host}, up to {table[value.kind]:,}",
                       sizes.is_outer(value.kind), value.kind)
@@ -89,10 +95,9 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
         if kind is not None:
             best = Extent(table[kind], f"{sizes.noun(kind)}, up to {table[kind]:,}", sizes.is_outer(kind), kind)
             break
-    if best is None or ("*" in code and best.maximum < table["tokens"]):
-        # Nothing says what it runs over, or it is itself a coordinate built from a
-        # product (`(i_b * H + i_h) * K`) that spans several dimensions: assume it
-        # reaches the tokens of a batch (the common case; keeps real bugs reported).
+    if best is None or ("*" in code and composite is None and best.maximum < table["tokens"]):
+        # Nothing says what it runs over, or it is a product whose parts do not say:
+        # assume it reaches the tokens of a batch (the common case; keeps real bugs reported).
         best = Extent(table["tokens"], f"tokens (assumed: nothing says what it runs over), up to {table['tokens']:,}", True, None)
     if value.bound is not None and value.bound < best.maximum:
         best = Extent(value.bound, f"at most {value.bound:,}", best.outer, best.kind)
@@ -134,6 +139,10 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         dim = sizes.kind_of_name(names[0])
         if dim is not None:
             return named(dim, sizes.noun(dim))
+    if _IDENT.fullmatch(code) and code.isupper() and "STRIDE" not in code and sizes.kind_of_name(code) is None:
+        # a constexpr size that names no dimension (`* DK`): one head's worth
+        return Extent(table["head_dim"], f"a constexpr size{host}, taken as one head, up to {table['head_dim']:,}",
+                      kind="head_dim")
     if any(sizes.is_slab_stride(n) for n in names) or (
             index_kind == "batch" and any(sizes.is_sequence_stride(n) for n in names)):
         # a batch entry's stride spans a whole sequence when its name says so
@@ -143,6 +152,60 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         return named("row_stride", "a row stride")
     inner = table["head_dim"]
     return Extent(inner, f"the stride of an inner dimension{host}, up to {inner:,}")
+
+
+def _expr_max(code: str, table: dict[str, int]) -> int | None:
+    """The realistic maximum of an index expression, from what its names run over;
+    None when it cannot be read."""
+    try:
+        node = ast.parse(code, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    return _node_max(node, table, 0)
+
+
+def _node_max(node: ast.expr, table: dict[str, int], depth: int) -> int:
+    if depth > 20:
+        return table["tokens"]
+    rec = lambda n: _node_max(n, table, depth + 1)  # noqa: E731
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return abs(node.value)
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        kind = sizes.kind_of_name(name)
+        if kind is not None:
+            # single letters inside a flattened coordinate are per-head sizes (`* H + h) * K`)
+            if len(name) == 1 and not sizes.is_outer(kind):
+                return min(table[kind], table["head_dim"])
+            return table[kind]
+        # a constexpr-style size says nothing: one head; an index-style name: tokens
+        return table["head_dim"] if name.isupper() else table["tokens"]
+    if isinstance(node, ast.Subscript):
+        return rec(node.value)  # `offs[:, None]`
+    if isinstance(node, ast.UnaryOp):
+        return rec(node.operand)
+    if isinstance(node, ast.BinOp):
+        left, right = rec(node.left), rec(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Mod):
+            return min(left, right)
+        if isinstance(node.op, ast.LShift):
+            return left * 2 ** min(right, 62)
+        return left  # -, //, >>
+    if isinstance(node, ast.Call):
+        func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if func == "arange" and len(node.args) == 2:
+            return rec(node.args[1])
+        if func in ("minimum", "min") and node.args:
+            return min(rec(a) for a in node.args)
+        if func in ("to", "cast", "multiple_of", "max_contiguous") and isinstance(node.func, ast.Attribute):
+            return rec(node.func.value)
+        if func in ("cast", "multiple_of", "max_contiguous") and node.args:
+            return rec(node.args[0])
+    return table["tokens"]
 
 
 def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
@@ -166,12 +229,6 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
             # scaling it further by a row is its own product, reported on its own
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code} * {st.code}` is the start of a "
                                         f"sequence, at most the tokens of the batch ({table['tokens']:,})")
-        if "*" in idx.code and e.outer and s.kind not in ("unit", "row_stride", "slab_stride") \
-                and st.value.const is None and st.value.bound is None:
-            # `(tok * H + h) * D`: a flattened coordinate scaled by the innermost size
-            # is a token times a whole row (H * D), whatever D alone is
-            s = Extent(table["row_stride"], f"with the sizes inside `{idx.code}`, a row stride, up to "
-                                            f"{table['row_stride']:,}", kind="row_stride")
         if e.maximum * s.maximum < LIMIT:
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({e.why}) times `{st.code}` "
                                         f"({s.why}) stays below {short_int(LIMIT)}")
