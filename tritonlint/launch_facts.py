@@ -52,6 +52,9 @@ def _kind(arg: HostArg, table_order: dict[str, int]) -> str | None:
         return None  # a stride's host names say which tensor, not how far an index runs
     # single letters (`K`, `N`) mean different things in different kernels
     candidates = [n for n in arg.names if len(n) > 1 and "stride" not in n.lower()]
+    if arg.form == "shape":
+        # `embeds.shape[0]`: the tensor's name says what it holds, not what its dimension counts
+        candidates = [n for n in candidates if n != arg.tensor]
     if arg.tensor and arg.form == "tensor" and len(arg.tensor) > 1:
         candidates.append(arg.tensor)
     names = [n for n in candidates if not _BLOCK.search(n)]

@@ -45,12 +45,12 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("chunks", 2**16, "chunks of a 1M-token sequence (16-token chunks)", True,
               r"chunk|^i_?c$|^nt$|^i_?nt$"),
     Dimension("heads", 256, "attention heads (query or KV)", False, r"head(?!_?(dim|size|_?d$))|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk|^i_?hv$|^hq$|^hkv?$|^hv$|^o_?hv?$|^nh$|^num_?h$"),
-    Dimension("head_dim", 1024, "elements of one head", False, r"head_?(dim|size)|^d$|^i_?d$|dim|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
+    Dimension("head_dim", 1024, "elements of one head", False, r"head_?(dim|size)|^d$|^i_?d$|^(qk|rope|nope|rot|pe)_?(head_?)?dim$|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
     # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
     Dimension("batch", 4096, "sequences or requests in a batch", True,
               r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^pid_?n_?seq|^seq_?idx"),
     Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
-              r"col|feat|chan|hidden|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
+              r"col|feat|chan|hidden|dim|d_?model|embed|inter|width|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
     Dimension("tokens", 2**20, "tokens in one batch or sequence (a 1M-token prefill)", True,
               r"tok|seq|pos|row|ctx|context|^m$|^pid_?m$|^offs?_?m$|^rm$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
 )
@@ -63,7 +63,8 @@ SLAB_STRIDE = ("slab_stride", 2**28, "elements of one expert's weights, batch en
 #: The row of a per-request table (a block table, req_to_token): one entry per
 #: page of the longest sequence (2M tokens in 16-token pages).
 TABLE_STRIDE = ("table_stride", 2**17, "entries of one request's row in a block table")
-_TABLE_NAME = re.compile(r"table|req_to_token|token_to_kv|kv_indices|page_indices|block_ids|_per_(seq|req)",
+#: (also index tables in general: `state_indices`, `block_ids`: one small row of ids per request)
+_TABLE_NAME = re.compile(r"table|req_to_token|token_to_kv|indices|indptr|block_ids|_per_(seq|req)",
                          re.IGNORECASE)
 #: a stride that steps over a whole sequence: the stride of a batch index
 _SEQUENCE_STRIDE = re.compile(r"seq|batch|^stride_?[a-z]?b$|_b$|state", re.IGNORECASE)

@@ -139,8 +139,8 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         dim = sizes.kind_of_name(names[0])
         if dim is not None:
             return named(dim, sizes.noun(dim))
-    if _IDENT.fullmatch(code) and code.isupper() and "STRIDE" not in code and sizes.kind_of_name(code) is None:
-        # a constexpr size that names no dimension (`* DK`): one head's worth
+    if _IDENT.fullmatch(code) and code.isupper() and len(code) <= 3 and sizes.kind_of_name(code) is None:
+        # a short constexpr size that names no dimension (`* DK`, `* HD`): one head's worth
         return Extent(table["head_dim"], f"a constexpr size{host}, taken as one head, up to {table['head_dim']:,}",
                       kind="head_dim")
     if any(sizes.is_slab_stride(n) for n in names) or (
