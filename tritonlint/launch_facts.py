@@ -262,8 +262,10 @@ def bind_param(value: Value, fact: HostFact | None) -> Value:
         changes["estimate"] = fact.estimate
     elif fact.inner:
         changes["kind"] = "inner_stride"
-    elif fact.kind is not None and sizes.kind_of_name(name) is None:
-        changes["kind"] = fact.kind  # the kernel's own name, when it says, is the more specific
+    elif fact.kind is not None and (sizes.kind_of_name(name) is None or len(name) == 1):
+        # the kernel's own name, when it says, is the more specific; a single letter
+        # (`K`) says less than the host's `candidate_top_k`
+        changes["kind"] = fact.kind
     return value.with_(**changes)
 
 

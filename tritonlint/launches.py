@@ -334,6 +334,14 @@ def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostA
 def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg:
     text = _source_text(node, env.source)
     names = tuple(_identifiers(node))
+    if isinstance(node, ast.IfExp):
+        # `t.stride(0) if t is not None else 0`: the branch that passes something
+        branches = [b for b in (node.body, node.orelse)
+                    if not (isinstance(b, ast.Constant) and b.value in (0, None))]
+        if len(branches) == 1:
+            inner = _host_arg(branches[0], env, line, depth + 1)
+            return HostArg(text, inner.form, inner.tensor, inner.dim, inner.ndim, inner.const, inner.int64,
+                           inner.names, inner.trailing)
     # literals
     value = _literal_int(node)
     if value is not None:
