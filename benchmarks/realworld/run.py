@@ -5,9 +5,11 @@ on the hand-labelled samples.
     python benchmarks/realworld/run.py [names...] # lint them, default and --strict
 
 Labels live in ``labels.tsv`` beside this file, one finding a line:
-``project  version  file  line  code  verdict  reason``, with verdict R (a realistic
-workload wraps it), U (int32 and reaches an address, but no realistic size wraps it)
-or W (the analysis is wrong). A label is matched to a finding by project, file,
+``project  version  file  line  code  verdict  reason  fact  sample``, with verdict R
+(a realistic workload wraps it), U (int32 and reaches an address, but no realistic
+size wraps it) or W (the analysis is wrong); ``fact`` says what would let a static
+tool decide it, ``sample`` which random draw it came from (``sample.py`` draws
+fresh ones, never a finding already labelled). A label is matched to a finding by project, file,
 line and code. Precision is R / labelled default-tier findings; recall is the
 share of labelled R findings that the default tier still reports.
 """
@@ -50,12 +52,18 @@ def key(project: str, root: Path, finding: dict) -> tuple[str, str, int, str]:
 
 
 def load_labels(path: Path) -> dict[tuple[str, str, int, str], str]:
+    return {k: v for k, (v, _sample) in load_labelled(path).items()}
+
+
+def load_labelled(path: Path) -> dict[tuple[str, str, int, str], tuple[str, str]]:
+    """(project, file, line, code) -> (verdict, sample)."""
     out = {}
     if not path.is_file():
         return out
     with path.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
-            out[(row["project"], row["file"], int(row["line"]), row["code"])] = row["verdict"].strip().upper()
+            key = (row["project"], row["file"], int(row["line"]), row["code"])
+            out[key] = (row["verdict"].strip().upper(), (row.get("sample") or "").strip())
     return out
 
 
@@ -66,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labels", type=Path, default=HERE / "labels.tsv")
     ap.add_argument("--dump", type=Path, help="write the default-tier findings (JSON) here, for sampling")
     args = ap.parse_args(argv)
-    labels = load_labels(args.labels)
+    labelled = load_labelled(args.labels)
+    labels = {k: v for k, (v, _s) in labelled.items()}
+    by_sample: dict[str, Counter] = {}
     projects = [p for p in load_manifest() if not args.names or p["name"] in args.names]
     print(f"{'project':<24}{'default':>9}{'strict':>9}{'secs':>8}{'labelled':>10}{'R':>5}{'U':>5}{'W':>5}"
           f"{'precision':>11}{'R recall':>10}")
@@ -81,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         default_keys = {key(name, root, f) for f in default}
         strict_keys = {key(name, root, f) for f in strict}
         judged = Counter(labels[k] for k in default_keys if k in labels)
+        for k in default_keys:
+            if k in labelled:
+                verdict, sample = labelled[k]
+                by_sample.setdefault(sample or "-", Counter())[verdict] += 1
         labelled_r = {k for k, v in labels.items() if k[0] == name and v == "R" and k in strict_keys}
         kept_r = labelled_r & default_keys
         n = sum(judged.values())
@@ -94,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     n = totals["n"]
     print(f"{'TOTAL':<24}{totals['default']:>9}{totals['strict']:>9}{'':>8}{n:>10}{totals['R']:>5}{totals['U']:>5}"
           f"{totals['W']:>5}{(totals['R'] / n if n else 0):>11.0%}{totals['kr']:>5}/{totals['lr']}")
+    for sample, c in sorted(by_sample.items()):
+        n = sum(c.values())
+        print(f"sample {sample}: {n} labelled default-tier findings, R {c['R']} U {c['U']} W {c['W']}, "
+              f"precision {c['R'] / n:.0%}")
     if args.dump:
         args.dump.write_text(json.dumps(dump), encoding="utf-8")
     return 0
