@@ -267,3 +267,25 @@ class Builder:
     elsewhere = kernels.replace("self.state_indices = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)",
                                 "self.state_indices = make_indices(max_requests)")
     assert [d.tier for d in check_source(elsewhere, "k.py", STRICT).diagnostics] == ["realistic"]
+
+
+def test_a_literal_from_one_branch_of_several_is_not_a_bound():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def masked(m_ptr, stride_q):
+    q = tl.program_id(0)
+    tl.store(m_ptr + q * stride_q, 0.0)
+
+
+def launch(mask, n):
+    if mask.dim() == 4:
+        stride_q = mask.stride(2)
+    else:
+        stride_q = 1
+    masked[(n,)](mask, stride_q)
+'''
+    (d,) = check_source(kernels, "k.py", STRICT).diagnostics
+    assert d.tier == "realistic", d.size_note

@@ -272,6 +272,10 @@ class _Scope:
                 if isinstance(t, ast.Name):
                     self.unpacked.setdefault(t.id, []).append((line, value, i, len(elts)))
 
+    def definitions_before(self, name: str, line: int) -> int:
+        return (sum(1 for ln, _ in self.defs.get(name, ()) if ln < line)
+                + sum(1 for ln, *_ in self.unpacked.get(name, ()) if ln < line))
+
     def lookup(self, name: str, line: int):
         """The latest definition of ``name`` before ``line``: ('expr', node) or
         ('unpack', source, index, arity); None for parameters and globals."""
@@ -326,8 +330,8 @@ def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostA
                     return _grid(stmt.value, env, line, depth + 1)
             return None
         found = env.lookup(node.id, line)
-        if found is not None and found[0] == "expr":
-            return _grid(found[1], env, line, depth + 1)
+        if found is not None and found[0] == "expr" and env.definitions_before(node.id, line) == 1:
+            return _grid(found[1], env, line, depth + 1)  # one grid, not one of several branches
     return None
 
 
@@ -368,6 +372,10 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 return HostArg(text, form, tensor=tensor, dim=i, ndim=arity, names=names)
         elif found is not None and found[0] == "expr":
             resolved = _host_arg(found[1], env, line, depth + 1)
+            if resolved.form == "literal" and env.definitions_before(node.id, line) > 1:
+                # `s = t.stride(2)` in one branch, `s = 1` in the other: the literal
+                # is one of several values, not a bound
+                return HostArg(text, "expr", names=names + resolved.names)
             if resolved.form in ("literal", "stride", "shape", "numel"):
                 return HostArg(text, resolved.form, resolved.tensor, resolved.dim, resolved.ndim, resolved.const,
                                resolved.int64, names + resolved.names, resolved.trailing)
