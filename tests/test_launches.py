@@ -289,3 +289,27 @@ def launch(mask, n):
 '''
     (d,) = check_source(kernels, "k.py", STRICT).diagnostics
     assert d.tier == "realistic", d.size_note
+
+
+def test_pytorch_default_int64_results_make_loads_int64():
+    kernels = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def take(out_ptr, src_ptr, idx_ptr, stride):
+    i = tl.program_id(0)
+    row = tl.load(idx_ptr + i)
+    tl.store(out_ptr + i, tl.load(src_ptr + row * stride))
+
+
+def launch(src, out, n, offsets):
+    idx = torch.arange(n, device=src.device)
+    take[(n,)](out, src, idx, src.stride(0))
+    take[(n,)](out, src, torch.tensor([0, 4, 8], device=src.device), src.stride(0))
+    take[(n,)](out, src, offsets.cumsum(0), src.stride(0))
+'''
+    assert [d.expression for d in check_source(kernels, "k.py", STRICT).diagnostics] == []
+    narrow = kernels.replace("offsets.cumsum(0)", "offsets.cumsum(0, dtype=torch.int32)")
+    assert [d.expression for d in check_source(narrow, "k.py", STRICT).diagnostics] == ["row * stride"]

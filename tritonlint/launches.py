@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 _JIT_DEF = re.compile(r"@(?:triton\.)?jit\b[^\n]*\n(?:[ \t]*@[^\n]*\n|[ \t]*[^\n@]*\)\s*\n)*?[ \t]*def\s+(\w+)")
 _INT64_DTYPES = {"int64", "long", "uint64"}
 _NARROW_DTYPES = {"int32", "int", "int16", "int8", "uint8", "uint16", "uint32", "short", "bool"}
-_TENSOR_FACTORIES = {"empty", "zeros", "ones", "full", "arange", "tensor", "empty_like", "zeros_like", "ones_like",
-                     "full_like", "as_tensor", "randint", "empty_strided"}
 _RESHAPES = {"view", "reshape", "expand", "flatten", "contiguous", "permute", "transpose", "unsqueeze", "squeeze"}
 
 
@@ -528,14 +526,35 @@ def _dtype_of(node: ast.expr) -> bool | None:
                 d = _dtype_name(a)
                 if d is not None:
                     return d in _INT64_DTYPES
-        if attr in _TENSOR_FACTORIES or attr in _RESHAPES:
-            for k in node.keywords:
-                if k.arg == "dtype":
-                    d = _dtype_name(k.value)
-                    if d is not None:
-                        return d in _INT64_DTYPES if d in _INT64_DTYPES | _NARROW_DTYPES else None
-            if attr in _RESHAPES:
-                return _dtype_of(node.func.value)
+        for k in node.keywords:
+            if k.arg == "dtype":  # factories, cumsum(..., dtype=...), ...
+                d = _dtype_name(k.value)
+                if d is not None:
+                    return d in _INT64_DTYPES if d in _INT64_DTYPES | _NARROW_DTYPES else None
+        if attr in _RESHAPES:
+            return _dtype_of(node.func.value)  # a view keeps its tensor's element type
+        return _default_int64(node, attr)
+    if isinstance(node, ast.Attribute) and node.attr == "indices" and isinstance(node.value, ast.Call):
+        return True  # x.topk(k).indices, x.sort().indices: int64
+    return None
+
+
+#: PyTorch ops whose integer results are int64 unless a dtype says otherwise
+_INT64_RESULTS = {"arange", "randint", "nonzero", "argsort", "argmax", "argmin", "cumsum", "searchsorted",
+                  "bincount", "multinomial", "randperm"}
+
+
+def _default_int64(call: ast.Call, name: str) -> bool | None:
+    """`torch.arange(n)`, `torch.tensor([0, 4, 8])`, `lens.cumsum(0)`: int64 by PyTorch's default."""
+    if any(k.arg == "dtype" for k in call.keywords):
+        return None  # a dtype we could not read
+    if name in _INT64_RESULTS:
+        floats = [a for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, float)]
+        return True if not floats else None
+    if name == "tensor" and call.args and isinstance(call.args[0], (ast.List, ast.Tuple)):
+        elts = call.args[0].elts
+        if elts and all(isinstance(e, ast.Constant) and type(e.value) is int for e in elts):
+            return True
     return None
 
 
