@@ -203,3 +203,15 @@ def test_a_sequence_start_is_bounded_by_the_tokens_but_scaling_it_by_a_row_is_no
     tiers = codes_by_expr(SEQUENCE_START, STRICT)
     assert tiers["i_b * T"] == "unrealistic"
     assert tiers["(bos * H + i_h) * K"] == "realistic"
+
+
+def test_an_index_known_only_by_its_bound_is_not_called_tokens():
+    text = HEADER + """
+@triton.jit
+def second_axis(x_ptr, stride_row):
+    row = tl.program_id(1)
+    tl.store(x_ptr + row * stride_row, 0.0)
+"""
+    (d,) = check_source(text, "k.py", STRICT).diagnostics
+    assert "`row` is at most 65,535" in d.size_note, d.size_note
+    assert "wraps from 8,192 at a stride of 262,144" in d.size_note

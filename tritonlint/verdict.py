@@ -233,8 +233,11 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({e.why}) times `{st.code}` "
                                         f"({s.why}) stays below {short_int(LIMIT)}")
         at = math.ceil(LIMIT / max(s.maximum, 1))
-        note = (f"wraps at realistic sizes: `{idx.code}` runs over {e.why}, and `{st.code}` is {s.why}; "
-                f"it wraps from {at:,} {sizes.noun(e.kind)} at a stride of {s.maximum:,}")
+        bounded_only = e.why.startswith("at most")  # a bound, no name says what it counts
+        runs = f"is {e.why}" if bounded_only else f"runs over {e.why}"
+        unit = "" if bounded_only else f" {sizes.noun(e.kind)}"
+        note = (f"wraps at realistic sizes: `{idx.code}` {runs}, and `{st.code}` is {s.why}; "
+                f"it wraps from {at:,}{unit} at a stride of {s.maximum:,}")
         # a second, common point of the same curve, when it is still realistic
         typical = 4096
         if s.kind in ("row_stride", "slab_stride", "table_stride", None) and s.maximum > typical \
