@@ -19,6 +19,7 @@ import re
 import libcst as cst
 
 from . import sizes
+from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
 from .launch_facts import KernelLaunches, LaunchIndex, bind_param, bind_program_id
@@ -132,9 +133,7 @@ class _Frame:
         self.constexprs: set[str] = set()  # names of compile-time values (for static ifs)
         self.loop_entries: list[dict[str, Value]] = []
         self.launches: KernelLaunches | None = None  # the launches of the kernel being run
-        self.mask_bounds = _comparison_bounds(fn.node)  # index name -> what it is compared below
-        #: `index_type: tl.constexpr = tl.int64 if UPCAST else tl.int32`: dtypes the host picks
-        self.dtype_choices = _dtype_choices(fn.node)
+        self.bounds: FunctionBounds | None = None  # set by the analyzer, once per function node
 
 
 class Analyzer:
@@ -157,6 +156,7 @@ class Analyzer:
         self._globals = _module_int_constants(module)
         self._shape_cache: dict[int, set[str]] = {}
         self._ptr_cache: dict[int, set[str]] = {}
+        self._bounds_cache: dict[int, FunctionBounds] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Facts:
@@ -173,6 +173,9 @@ class Analyzer:
         node = fn.node
         shape_names = self._shape_names(node)
         frame = _Frame(fn, shape_names)
+        if id(node) not in self._bounds_cache:
+            self._bounds_cache[id(node)] = FunctionBounds.of(node)
+        frame.bounds = self._bounds_cache[id(node)]
         params = _all_params(node.params)
         if args is None:
             if self.launches is not None:
@@ -917,7 +920,7 @@ class Analyzer:
                     out = out.with_(role=Role.SMALL)  # min(BLOCK, n - start) is at most a block
                 if member == "minimum":
                     # `tl.minimum(k, K - 1)`: at most what the smaller side counts
-                    kinds = [x.kind or _clamp_kind(n) for x, n in ((a, pos[0]), (b, pos[1]))]
+                    kinds = [x.kind or clamp_kind(n) for x, n in ((a, pos[0]), (b, pos[1]))]
                     inner = [k for k in kinds if k is not None and k in sizes.NOUNS and not sizes.is_outer(k)]
                     if inner:
                         out = out.with_(kind=min(inner, key=lambda k: sizes.DEFAULTS[k]))
@@ -959,7 +962,7 @@ class Analyzer:
         name = self._dtype_name(dtype_node)
         w = _DTYPES.get(name or "")
         if w is None:
-            if isinstance(dtype_node, cst.Name) and dtype_node.value in self.frame.dtype_choices:
+            if isinstance(dtype_node, cst.Name) and dtype_node.value in self.frame.bounds.dtype_choices:
                 # int64 or int32 as a constexpr flag of the host says: the int32
                 # specialisation is the one the host picks for small sizes
                 return value.with_(guarded=True, tensor=True)
@@ -1064,8 +1067,8 @@ class Analyzer:
         its loads) only addresses lanes below it: it runs over that dimension."""
         if idx_val.kind is not None:
             return idx_val
-        base = _index_base(idx_node)
-        bound_node = self.frame.mask_bounds.get(base) if base else None
+        base = index_base(idx_node)
+        bound_node = self.frame.bounds.comparisons.get(base) if base else None
         if bound_node is None:
             return idx_val
         literal = _int_value(bound_node)
@@ -1189,59 +1192,6 @@ def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value
                 env[name] = join(va, vb)
         else:
             env[name] = a.get(name) or b.get(name)
-
-
-def _clamp_kind(node) -> str | None:
-    """The kind a clamp's bound names: `K - 1`, `K`, `num_heads - 1`."""
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract):
-        node = node.left
-    return sizes.kind_of_name(node.value) if isinstance(node, cst.Name) else None
-
-
-def _dtype_choices(fn: cst.FunctionDef) -> set[str]:
-    """Names assigned `tl.int64 if FLAG else tl.int32` (either order) in a function."""
-    out: set[str] = set()
-    for node in walk(fn.body):
-        if type(node) is cst.Assign and len(node.targets) == 1:
-            target, value = node.targets[0].target, node.value
-        elif type(node) is cst.AnnAssign and node.value is not None:
-            target, value = node.target, node.value
-        else:
-            continue
-        if isinstance(target, cst.Name) and isinstance(value, cst.IfExp):
-            picked = {code_of(value.body).split(".")[-1], code_of(value.orelse).split(".")[-1]}
-            if picked == {"int64", "int32"}:
-                out.add(target.value)
-    return out
-
-
-def _index_base(node) -> str | None:
-    """`offs_k[None, :]` -> "offs_k"; `cols` -> "cols"."""
-    while isinstance(node, cst.Subscript):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
-
-
-def _comparison_bounds(fn: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
-    """Every `x < B` (and `x[None, :] < B`) in a function: masks, where-conditions.
-    A name compared below two different bounds keeps neither."""
-    out: dict[str, cst.BaseExpression] = {}
-    conflicting: set[str] = set()
-    for node in walk(fn.body):
-        if type(node) is not cst.Comparison or len(node.comparisons) != 1:
-            continue
-        target = node.comparisons[0]
-        if not isinstance(target.operator, (cst.LessThan, cst.LessThanEqual)):
-            continue
-        base = _index_base(node.left)
-        if base is None:
-            continue
-        if base in out and code_of(out[base]) != code_of(target.comparator):
-            conflicting.add(base)
-        out.setdefault(base, target.comparator)
-    for name in conflicting:
-        del out[name]
-    return out
 
 
 def _carry_kind(a: Value, b: Value) -> str | None:
