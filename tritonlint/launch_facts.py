@@ -9,7 +9,6 @@ A kernel with no launch in the run keeps the analysis' own reading of its names.
 """
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ class HostFact:
         return f"`{self.text}` at {self.where}{more}"
 
 
-def _kind(arg: HostArg, table_order: dict[str, int]) -> str | None:
+def _kind(arg: HostArg) -> str | None:
     if arg.form in ("stride", "numel", "literal"):
         return None  # a stride's host names say which tensor, not how far an index runs
     # single letters (`K`, `N`) mean different things in different kernels
@@ -77,7 +76,7 @@ def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = Non
     bound = max(abs(c) for c in consts) if all(c is not None for c in consts) else None
     dtypes = [a.int64 for _, a in args]
     int64 = any(d is True for d in dtypes) and not any(d is False for d in dtypes)
-    kinds = [_kind(a, table) for _, a in args]
+    kinds = [_kind(a) for _, a in args]
     kind = None
     if all(k is not None for k in kinds):
         kind = max(kinds, key=lambda k: table.get(k, 0))
@@ -106,44 +105,19 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
 
 def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None:
     """The realistic maximum of the product of some dimensions, from their host
-    names; None when one of them says nothing."""
+    names; None when one of them says nothing. A single letter is a row's features:
+    `x.reshape(-1, D)` is as often the hidden size as one head."""
     if dims is None:
         return None
     out = 1
     for dim in dims:
-        try:
-            node = ast.parse(dim, mode="eval").body
-        except SyntaxError:
-            return None
-        size = _dim_max(node, table)
+        node = sizes.parse_expression(dim)
+        size = sizes.expression_max(node, table, unknown=lambda name: None,
+                                                            letter="features") if node is not None else None
         if size is None:
             return None
         out *= size
     return out
-
-
-def _dim_max(node: ast.expr, table: dict[str, int]) -> int | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return abs(node.value)
-    if isinstance(node, (ast.Name, ast.Attribute)):
-        name = node.id if isinstance(node, ast.Name) else node.attr
-        kind = sizes.kind_of_name(name)
-        if kind is None:
-            return None
-        if len(name) == 1 and not sizes.is_outer(kind):
-            kind = "features"  # `D` is a head size in one kernel and the hidden size in the next
-        return table[kind]
-    if isinstance(node, ast.BinOp):
-        left, right = _dim_max(node.left, table), _dim_max(node.right, table)
-        if isinstance(node.op, (ast.FloorDiv, ast.Div, ast.Sub, ast.Mod, ast.RShift)):
-            return left  # never larger than the left operand
-        if left is None or right is None:
-            return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-    return None
 
 
 class KernelLaunches:

@@ -13,6 +13,7 @@ analysis has one.
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -96,18 +97,6 @@ def noun(kind: str | None) -> str:
     return NOUNS.get(kind or "tokens", "rows")
 
 
-def describe_kind(kind: str) -> str:
-    if kind in _BY_KIND:
-        return _BY_KIND[kind].what
-    if kind == ROW_STRIDE[0]:
-        return ROW_STRIDE[2]
-    if kind == SLAB_STRIDE[0]:
-        return SLAB_STRIDE[2]
-    if kind == TABLE_STRIDE[0]:
-        return TABLE_STRIDE[2]
-    return kind
-
-
 def is_outer(kind: str) -> bool:
     d = _BY_KIND.get(kind)
     return d is None or d.outer
@@ -138,6 +127,65 @@ def narrow_row(tensor: str) -> str | None:
         if rx.search(tensor):
             return kind
     return None
+
+
+def expression_max(node: ast.expr, table: dict[str, int], unknown, letter: str) -> int | None:
+    """The realistic maximum of a size or index expression (``1 + num_spec``,
+    ``(i_b * H + i_h) * K``) from what its names count. A single letter that names an
+    inner kind (``D``, ``K``) means different things in different kernels: it counts
+    at most as the kind ``letter``. ``unknown(name)`` sizes a name the table does not
+    know (None: the whole expression is unknown)."""
+    def size(n: ast.expr) -> int | None:
+        if isinstance(n, ast.Constant) and type(n.value) is int:
+            return abs(n.value)
+        if isinstance(n, (ast.Name, ast.Attribute)):
+            name = n.id if isinstance(n, ast.Name) else n.attr
+            kind = kind_of_name(name)
+            if kind is None:
+                return unknown(name)
+            if len(name) == 1 and not is_outer(kind):
+                return min(table[kind], table[letter])
+            return table[kind]
+        if isinstance(n, ast.Subscript):
+            return size(n.value)  # `offs[:, None]`
+        if isinstance(n, ast.UnaryOp):
+            return size(n.operand)
+        if isinstance(n, ast.BinOp):
+            left, right = size(n.left), size(n.right)
+            if left is None or (right is None and not isinstance(n.op, (ast.Sub, ast.FloorDiv, ast.Div, ast.RShift))):
+                return None
+            if isinstance(n.op, ast.Add):
+                return left + right
+            if isinstance(n.op, ast.Mult):
+                return left * right
+            if isinstance(n.op, ast.Mod):
+                return min(left, right)
+            if isinstance(n.op, ast.LShift):
+                return left * 2 ** min(right, 62)
+            return left  # -, //, >>: never larger than the left side
+        if isinstance(n, ast.Call):
+            func = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+            if func == "arange" and len(n.args) == 2:
+                return size(n.args[1])
+            if func in ("minimum", "min") and n.args:
+                sizes_ = [size(a) for a in n.args]
+                return None if None in sizes_ else min(sizes_)
+            if func in ("to", "cast", "multiple_of", "max_contiguous") and isinstance(n.func, ast.Attribute):
+                return size(n.func.value)
+            if func in ("cast", "multiple_of", "max_contiguous") and n.args:
+                return size(n.args[0])
+        return unknown("")
+    try:
+        return size(node)
+    except RecursionError:  # pragma: no cover - pathological input
+        return None
+
+
+def parse_expression(text: str) -> ast.expr | None:
+    try:
+        return ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError):
+        return None
 
 
 def is_table_stride(name: str) -> bool:

@@ -14,7 +14,6 @@ By default only ``realistic`` findings are reported; ``--strict`` reports all.
 """
 from __future__ import annotations
 
-import ast
 import math
 import re
 from dataclasses import dataclass
@@ -155,57 +154,14 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
 
 
 def _expr_max(code: str, table: dict[str, int]) -> int | None:
-    """The realistic maximum of an index expression, from what its names run over;
-    None when it cannot be read."""
-    try:
-        node = ast.parse(code, mode="eval").body
-    except (SyntaxError, ValueError, RecursionError):
+    """The realistic maximum of an index expression; a name that says nothing is one
+    head when it is a constexpr-style size (`DV`), tokens otherwise (an index)."""
+    node = sizes.parse_expression(code)
+    if node is None:
         return None
-    return _node_max(node, table, 0)
-
-
-def _node_max(node: ast.expr, table: dict[str, int], depth: int) -> int:
-    if depth > 20:
-        return table["tokens"]
-    rec = lambda n: _node_max(n, table, depth + 1)  # noqa: E731
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return abs(node.value)
-    if isinstance(node, (ast.Name, ast.Attribute)):
-        name = node.id if isinstance(node, ast.Name) else node.attr
-        kind = sizes.kind_of_name(name)
-        if kind is not None:
-            # single letters inside a flattened coordinate are per-head sizes (`* H + h) * K`)
-            if len(name) == 1 and not sizes.is_outer(kind):
-                return min(table[kind], table["head_dim"])
-            return table[kind]
-        # a constexpr-style size says nothing: one head; an index-style name: tokens
-        return table["head_dim"] if name.isupper() else table["tokens"]
-    if isinstance(node, ast.Subscript):
-        return rec(node.value)  # `offs[:, None]`
-    if isinstance(node, ast.UnaryOp):
-        return rec(node.operand)
-    if isinstance(node, ast.BinOp):
-        left, right = rec(node.left), rec(node.right)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.Mod):
-            return min(left, right)
-        if isinstance(node.op, ast.LShift):
-            return left * 2 ** min(right, 62)
-        return left  # -, //, >>
-    if isinstance(node, ast.Call):
-        func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if func == "arange" and len(node.args) == 2:
-            return rec(node.args[1])
-        if func in ("minimum", "min") and node.args:
-            return min(rec(a) for a in node.args)
-        if func in ("to", "cast", "multiple_of", "max_contiguous") and isinstance(node.func, ast.Attribute):
-            return rec(node.func.value)
-        if func in ("cast", "multiple_of", "max_contiguous") and node.args:
-            return rec(node.args[0])
-    return table["tokens"]
+    # inside a flattened coordinate a single letter is a per-head size (`* H + h) * K`)
+    return sizes.expression_max(node, table, unknown=lambda name: (
+        table["head_dim"] if name and name.isupper() else table["tokens"]), letter="head_dim")
 
 
 def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
