@@ -313,3 +313,22 @@ def launch(src, out, n, offsets):
     assert [d.expression for d in check_source(kernels, "k.py", STRICT).diagnostics] == []
     narrow = kernels.replace("offsets.cumsum(0)", "offsets.cumsum(0, dtype=torch.int32)")
     assert [d.expression for d in check_source(narrow, "k.py", STRICT).diagnostics] == ["row * stride"]
+
+
+def test_an_inferred_view_dimension_says_nothing_about_the_stride():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def rope(q_ptr, stride_tok):
+    tok = tl.program_id(0)
+    tl.store(q_ptr + tok * stride_tok, 0.0)
+
+
+def launch(query, num_tokens, head_size):
+    q = query.view(num_tokens, -1, head_size)
+    rope[(num_tokens,)](q, q.stride(0))
+'''
+    (d,) = check_source(kernels, "k.py", STRICT).diagnostics
+    assert d.tier == "realistic", d.size_note  # -1 heads of head_size: a row, not one element

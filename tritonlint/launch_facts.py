@@ -111,9 +111,11 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None
         return None
     out = 1
     for dim in dims:
+        if dim.replace(" ", "").startswith("-"):
+            return None  # `x.view(n, -1, d)`: a dimension the host leaves to be inferred
         node = sizes.parse_expression(dim)
         size = sizes.expression_max(node, table, unknown=lambda name: None,
-                                                            letter="features") if node is not None else None
+                                                            letter=lambda kind: table["features"]) if node is not None else None
         if size is None:
             return None
         out *= size

@@ -129,12 +129,12 @@ def narrow_row(tensor: str) -> str | None:
     return None
 
 
-def expression_max(node: ast.expr, table: dict[str, int], unknown, letter: str) -> int | None:
+def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> int | None:
     """The realistic maximum of a size or index expression (``1 + num_spec``,
     ``(i_b * H + i_h) * K``) from what its names count. A single letter that names an
-    inner kind (``D``, ``K``) means different things in different kernels: it counts
-    at most as the kind ``letter``. ``unknown(name)`` sizes a name the table does not
-    know (None: the whole expression is unknown)."""
+    inner kind (``D``, ``K``) means different things in different kernels:
+    ``letter(kind)`` sizes it. ``unknown(name)`` sizes a name the table does not know
+    (None: the whole expression is unknown)."""
     def size(n: ast.expr) -> int | None:
         if isinstance(n, ast.Constant) and type(n.value) is int:
             return abs(n.value)
@@ -144,7 +144,7 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter: str) 
             if kind is None:
                 return unknown(name)
             if len(name) == 1 and not is_outer(kind):
-                return min(table[kind], table[letter])
+                return letter(kind)
             return table[kind]
         if isinstance(n, ast.Subscript):
             return size(n.value)  # `offs[:, None]`

@@ -161,7 +161,8 @@ def _expr_max(code: str, table: dict[str, int]) -> int | None:
         return None
     # inside a flattened coordinate a single letter is a per-head size (`* H + h) * K`)
     return sizes.expression_max(node, table, unknown=lambda name: (
-        table["head_dim"] if name and name.isupper() else table["tokens"]), letter="head_dim")
+        table["head_dim"] if name and name.isupper() else table["tokens"]),
+        letter=lambda kind: min(table[kind], table["head_dim"]))
 
 
 def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
