@@ -58,8 +58,11 @@ class Rule:
         raise NotImplementedError
 
     @classmethod
-    def url(cls) -> str:
-        return f"https://github.com/tritonlint/tritonlint/blob/main/rules/{cls.__module__.rsplit('.', 1)[-1]}.py"
+    def url(cls) -> str | None:
+        """The rule's published page, or None while the project has no public address."""
+        from tritonlint.urls import rule_page
+
+        return rule_page(cls.code)
 
 
 __all__ = ["DOC_SECTIONS", "Finding", "Invalid", "NodeEdit", "NodeFix", "Rule", "RuleContext"]

@@ -152,14 +152,14 @@ def test_sarif_content():
     from tritonlint import __version__
 
     assert (driver["name"], driver["version"]) == ("tritonlint", __version__)
-    assert driver["informationUri"].startswith("https://")
+    assert driver.get("informationUri") is None  # no public address is configured: none is printed
     assert [r["id"] for r in driver["rules"]] == [r.code for r in ALL_RULES]
     for desc, rule in zip(driver["rules"], ALL_RULES):
         assert desc["name"] == rule.name
         assert desc["shortDescription"]["text"] == rule.summary
         assert 0 < len(desc["fullDescription"]["text"]) <= 1024
         assert desc["help"]["markdown"] == rule.docs.strip() and desc["help"]["text"]
-        assert desc["helpUri"] == rule.url()
+        assert "helpUri" not in desc and rule.url() is None
         assert desc["defaultConfiguration"]["level"] in ("error", "warning", "note")
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == GOLDEN.as_uri() + "/"
     data = json.loads(check("json").stdout)
@@ -250,7 +250,7 @@ def test_statistics():
     props = json.loads(check("sarif", "--statistics").stdout)["runs"][0]["properties"]["statistics"]
     assert {s["code"]: s["count"] for s in props} == {"TL001": 1, "TL002": 2, "TL003": 1, "TL004": 1}
     md = check("markdown").stdout
-    assert "| [`TL002`](" in md and "| int32-offset-product | 2 | 2 | 0 |" in md
+    assert "| `TL002` |" in md and "| int32-offset-product | 2 | 2 | 0 |" in md
     assert "| narrowing-index-cast | 1 | 0 | 1 |" in md
 
 

@@ -263,3 +263,102 @@ def test_file_moved_without_git_add(repo):
     (repo / "a_copy.py").write_text(BUGGY.replace("def k(", "def fresh(").replace("0.0)", "1.0)"))
     code, data = review_json(repo, "--base", "main")
     assert code == 1 and [Path(d["filename"]).name for d in data] == ["a_copy.py"]
+
+
+# --- matching that survives refactors (in-process: no interpreter start per call) ----------------
+
+RMS = """import triton
+import triton.language as tl
+
+
+@triton.jit
+def rms_norm_fwd(Y, Y_row_stride, X, X_row_stride, W, W_row_stride, n_cols, BLOCK_SIZE: tl.constexpr):
+    row_idx = tl.program_id(0)
+    col_offsets = tl.arange(0, BLOCK_SIZE)
+    mask = col_offsets < n_cols
+    x = tl.load(X + row_idx * X_row_stride + col_offsets, mask=mask)
+    w = tl.load(W + row_idx * W_row_stride + col_offsets, mask=mask)
+    tl.store(Y + row_idx * Y_row_stride + col_offsets, x * w, mask=mask)
+"""
+HELPER = """
+
+def rms_norm(x):
+    return x
+"""
+
+
+def review_in_process(monkeypatch, capsys, cwd: Path, *args: str) -> tuple[int, str]:
+    from tritonlint.cli import main
+
+    monkeypatch.chdir(cwd)
+    code = main(["review", "--base", "main", *args])
+    return code, capsys.readouterr().out
+
+
+def new_in_process(monkeypatch, capsys, cwd: Path) -> list[tuple[str, int, str]]:
+    code, out = review_in_process(monkeypatch, capsys, cwd, "--format", "json")
+    data = json.loads(out)
+    assert code == (1 if data else 0)
+    return [(Path(d["filename"]).name, d["location"]["row"], d["expression"]) for d in data]
+
+
+def test_kernel_moved_into_a_new_module_is_not_new(repo, monkeypatch, capsys):
+    start(repo, {"ops/rms_norm.py": RMS + HELPER})
+    assert len(json.loads(subprocess.run([sys.executable, "-m", "tritonlint", "check", "--format", "json", "."],
+                                         cwd=repo, capture_output=True, text=True).stdout)) == 3
+    (repo / "ops" / "rms_norm.py").write_text("import triton\nimport triton.language as tl\n" + HELPER)
+    (repo / "ops" / "kernels.py").write_text("# the kernels, moved out of rms_norm.py\n" + RMS)
+    assert new_in_process(monkeypatch, capsys, repo) == []
+    # the module it came from deleted outright, the new one too different to be a rename
+    (repo / "ops" / "rms_norm.py").unlink()
+    assert new_in_process(monkeypatch, capsys, repo) == []
+
+
+def test_renamed_kernel_and_renamed_local_are_not_new(repo, monkeypatch, capsys):
+    start(repo, {"rms_norm.py": RMS})
+    (repo / "rms_norm.py").write_text(RMS.replace("def rms_norm_fwd(", "def _rms_norm_forward_kernel("))
+    assert new_in_process(monkeypatch, capsys, repo) == []
+    (repo / "rms_norm.py").write_text(RMS.replace("row_idx", "row"))
+    assert new_in_process(monkeypatch, capsys, repo) == []
+    # both at once, in another module
+    (repo / "rms_norm.py").write_text("import triton\n")
+    (repo / "fused.py").write_text(RMS.replace("row_idx", "r").replace("rms_norm_fwd", "fused_fwd"))
+    assert new_in_process(monkeypatch, capsys, repo) == []
+
+
+def test_a_genuinely_new_product_is_still_new(repo, monkeypatch, capsys):
+    start(repo, {"rms_norm.py": RMS})
+    added = RMS.replace("n_cols, BLOCK", "n_cols, Z, Z_row_stride, BLOCK") + \
+        "    tl.store(Z + row_idx * Z_row_stride + col_offsets, x, mask=mask)\n"
+    (repo / "rms_norm.py").write_text(added)
+    assert new_in_process(monkeypatch, capsys, repo) == [("rms_norm.py", 13, "row_idx * Z_row_stride")]
+    # renamed as well: still exactly the added one
+    (repo / "rms_norm.py").write_text(added.replace("row_idx", "row"))
+    assert new_in_process(monkeypatch, capsys, repo) == [("rms_norm.py", 13, "row * Z_row_stride")]
+    # a second copy of an existing product is new too (multiplicity)
+    twice = "    tl.store(Y + row_idx * Y_row_stride + col_offsets + 1, x, mask=mask)\n"
+    (repo / "rms_norm.py").write_text(RMS + twice)
+    assert new_in_process(monkeypatch, capsys, repo) == [("rms_norm.py", 13, "row_idx * Y_row_stride")]
+
+
+def test_same_name_in_another_module_is_not_a_move(repo, monkeypatch, capsys):
+    """Fixing `rms_norm_fwd` in one module while adding a different buggy kernel of the
+    same name in another: the new one is new."""
+    start(repo, {"a.py": RMS})
+    (repo / "a.py").write_text(RMS.replace("row_idx = tl.program_id(0)", "row_idx = tl.program_id(0).to(tl.int64)"))
+    other = RMS.replace("    x = tl.load(X + row_idx * X_row_stride + col_offsets, mask=mask)\n",
+                        "    x = tl.load(X + row_idx * X_row_stride + col_offsets, mask=mask) + 1.0\n")
+    (repo / "b.py").write_text(other)
+    assert [name for name, _, _ in new_in_process(monkeypatch, capsys, repo)] == ["b.py"] * 3
+
+
+def test_text_review_does_not_call_old_findings_clean(repo, monkeypatch, capsys):
+    start(repo, {"rms_norm.py": RMS})
+    (repo / "rms_norm.py").write_text("# a comment\n" + RMS)
+    code, out = review_in_process(monkeypatch, capsys, repo, "--format", "text", "--color", "never")
+    assert code == 0
+    assert "All checks passed" not in out
+    assert out.strip().endswith("no new findings (3 existing) in 1 changed file checked (1 kernel).")
+    (repo / "rms_norm.py").write_text(RMS.replace("x * w, mask", "x * w + tl.load(W + row_idx * Y_row_stride), mask"))
+    code, out = review_in_process(monkeypatch, capsys, repo, "--format", "text", "--color", "never")
+    assert code == 1 and "Found 1 finding" in out and "3 existing findings not shown." in out

@@ -8,7 +8,7 @@ import difflib
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, baseline
 from .diagnostics import FileResult
 from .engine import check_paths, missing_paths
 from .options import overrides_from
@@ -52,6 +52,7 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
                    help="report every int32 product that reaches an address, also those no realistic size wraps")
     p.add_argument("--statistics", action="store_true", help="print counts by rule")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    baseline.add_arguments(p)
 
 
 def run_check(args) -> int:
@@ -67,6 +68,10 @@ def run_check(args) -> int:
             results, diffs = _fix(paths, resolver, args)
         else:
             results, diffs = check_paths(paths, resolver), []
+        if getattr(args, "write_baseline", None):
+            return baseline.write_from_run(args.write_baseline, results)
+        if not (args.diff or args.fix_only):
+            baseline.apply_from_settings(results, resolver)
     except ConfigError as e:
         print(f"tritonlint: error: {e}", file=sys.stderr)
         return 2

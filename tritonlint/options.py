@@ -25,6 +25,8 @@ def overrides_from(args) -> dict:
         out["respect_gitignore"] = args.respect_gitignore
     if getattr(args, "strict", False):
         out["strict"] = True
+    if getattr(args, "baseline", None):
+        out["baseline"] = args.baseline
     return out
 
 

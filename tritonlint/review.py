@@ -23,12 +23,12 @@ import os
 import subprocess
 import sys
 import tokenize
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, FileResult
 from .engine import SourceFile, check_source
+from .identity import identities, match
 from .settings import ConfigError, Resolver
 
 PY_SUFFIXES = (".py", ".pyi")
@@ -42,6 +42,9 @@ class ReviewError(Exception):
 class Change:
     path: str  # in the working tree, relative to the repository root (posix)
     old_path: str | None  # at the base; None for a file added since
+    #: gone from the working tree: only its base findings count (a kernel that moved
+    #: out of it into a new module keeps them)
+    deleted: bool = False
 
 
 @dataclass
@@ -149,8 +152,10 @@ def changed_files(root: Path, base: str) -> list[Change]:
     untracked = []
     if proc.returncode == 0:
         untracked = [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
-    changes += pair_renames(root, base, [p for p in untracked if p.endswith(PY_SUFFIXES)],
-                            [p for p in deleted if p.endswith(PY_SUFFIXES)])
+    deleted = [p for p in deleted if p.endswith(PY_SUFFIXES)]
+    moved = pair_renames(root, base, [p for p in untracked if p.endswith(PY_SUFFIXES)], deleted)
+    paired = {c.old_path for c in moved}
+    changes += moved + [Change(p, p, deleted=True) for p in deleted if p not in paired]
     return [c for c in changes if c.path.endswith(PY_SUFFIXES)]
 
 
@@ -220,31 +225,47 @@ def changed_lines(before: str, after: str) -> set[int]:
     return out
 
 
-def new_findings(head: list[Diagnostic], base: list[Diagnostic], changed: set[int] | None) -> list[Diagnostic]:
-    """Head findings not present at the base, matched by fingerprint key with multiplicity.
+@dataclass
+class _Side:
+    """One changed file: its findings at the base and in the working tree."""
 
-    ``changed`` (head lines that changed; None: all of them) picks which of several
-    identical findings are the new ones.
+    file: str  # the head path; a renamed file's base findings are anchored on it too
+    head: list[Diagnostic]
+    head_source: str | None
+    base: list[Diagnostic]
+    base_source: str | None
+    changed: set[int] | None  # head lines that changed; None: all of them
+    result: FileResult | None = None  # the head's whole result; None for a deleted file
+
+
+def _match_all(sides: list[_Side]) -> list[list[int]]:
+    """For each side, the indices of its head findings that are new.
+
+    Findings are matched across all the changed files at once (a kernel moved from
+    one file to another keeps its findings) by :func:`identity.match`, with
+    multiplicity. Among identical findings, those on changed lines are the new ones.
     """
-    have = Counter(d.fingerprint_key for d in base if not d.suppressed)
-    groups: dict[str, list[Diagnostic]] = defaultdict(list)
-    for d in head:
-        if not d.suppressed:
-            groups[d.fingerprint_key].append(d)
-    out: list[Diagnostic] = []
-    for key, group in groups.items():
-        extra = len(group) - have[key]
-        if extra <= 0:
-            continue
+    old, new, owner = [], [], []
+    for s, side in enumerate(sides):
+        old += identities([d for d in side.base if not d.suppressed], side.file, side.base_source)
+        live = [i for i, d in enumerate(side.head) if not d.suppressed]
+        new += identities([side.head[i] for i in live], side.file, side.head_source)
+        owner += [(s, i) for i in live]
 
-        def untouched(d: Diagnostic) -> bool:
-            if changed is None:
-                return False
-            return not any(line in changed for line in range(d.start.line, d.end.line + 1))
+    def rank(k: int) -> tuple:
+        side = sides[owner[k][0]]
+        d = side.head[owner[k][1]]
+        touched = side.changed is None or any(n in side.changed for n in range(d.start.line, d.end.line + 1))
+        return (touched, d.sort_key())
 
-        ranked = sorted(group, key=lambda d: (untouched(d), d.sort_key()))
-        out.extend(ranked[:extra])
-    return sorted(out, key=Diagnostic.sort_key)
+    order = sorted(range(len(new)), key=rank)
+    matched, _ = match(old, [new[k] for k in order])
+    out: list[list[int]] = [[] for _ in sides]
+    for position, k in enumerate(order):
+        if position not in matched:
+            s, i = owner[k]
+            out[s].append(i)
+    return out
 
 
 # --- the review --------------------------------------------------------------------------------
@@ -267,6 +288,8 @@ def _selected(root: Path, change: Change, limits: list[Path], resolver: Resolver
         resolved = full.resolve()
         if not any(resolved == p or p in resolved.parents for p in limits):
             return False
+    if change.deleted:
+        return not resolver.for_path(full).is_excluded(full)
     if not full.is_file():
         return False
     return bool(list(iter_files([full], resolver)))  # excludes apply (force-exclude is on)
@@ -277,27 +300,37 @@ def review(ref: str, paths: list[Path], resolver: Resolver, cwd: Path | None = N
     base = merge_base(root, ref)
     limits = [p.resolve() for p in paths]
     out = ReviewResult(ref, base, [])
+    sides: list[_Side] = []
     for change in changed_files(root, base):
         if not _selected(root, change, limits, resolver):
             continue
         full = root / change.path
         display = _display(root, change.path)
+        settings = resolver.for_path(full)
+        if change.deleted:
+            old = base_text(root, base, change.path)
+            before = check_source(old, display, settings) if old is not None else FileResult(display)
+            sides.append(_Side(change.path, [], None, before.diagnostics, old, None))
+            continue
         try:
             source = SourceFile.read(full)
         except (OSError, UnicodeDecodeError, LookupError) as e:
             raise ReviewError(f"{display}: cannot read: {e}") from e
-        settings = resolver.for_path(full)
         head = check_source(source.text, display, settings)
         old = base_text(root, base, change.old_path) if change.old_path else None
         before = check_source(old, display, settings) if old is not None else FileResult(display)
         if before.error is not None:
             out.base_unparsed.append(display)
         changed = changed_lines(old, source.text) if old is not None else None
-        new = new_findings(head.diagnostics, before.diagnostics, changed)
-        out.existing += sum(1 for d in head.diagnostics if not d.suppressed) - len(new)
-        result = FileResult(display, diagnostics=new, error=head.error, kernels=head.kernels)
-        out.results.append(result)
+        sides.append(_Side(change.path, head.diagnostics, source.text, before.diagnostics, old, changed, head))
         out.sources[display] = source.text
+    for side, new in zip(sides, _match_all(sides)):
+        head = side.result
+        if head is None:
+            continue
+        diagnostics = sorted((side.head[i] for i in new), key=Diagnostic.sort_key)
+        out.existing += sum(1 for d in head.diagnostics if not d.suppressed) - len(diagnostics)
+        out.results.append(FileResult(head.path, diagnostics=diagnostics, error=head.error, kernels=head.kernels))
     out.results.sort(key=lambda r: r.path)
     return out
 
@@ -332,6 +365,26 @@ def report_for(outcome: ReviewResult, statistics: bool = False):
                                     "existing": outcome.existing}})
 
 
+def text_summary(text: str, report, outcome: ReviewResult) -> str:
+    """The text report ends with ``check``'s summary; a review that subtracted the
+    findings already at the base must not call the changed files clean."""
+    from .reporters.text import summary
+
+    if not outcome.existing or report.errors:
+        return text
+    line = summary(report)
+    files, kernels = len(outcome.results), sum(r.kernels for r in outcome.results)
+    if outcome.new:
+        ours = f"{line} {_plural(outcome.existing, 'existing finding')} not shown."
+    else:
+        ours = (f"tritonlint review: no new findings ({outcome.existing} existing) in "
+                f"{_plural(files, 'changed file')} checked ({_plural(kernels, 'kernel')}).")
+    body = text.rstrip("\n")
+    if body.endswith(line):
+        return body[: len(body) - len(line)] + ours + "\n"
+    return text + ours + "\n"
+
+
 def run_review(args) -> int:
     from .options import overrides_from
     from .reporters import render
@@ -350,7 +403,7 @@ def run_review(args) -> int:
         return 2
     report = report_for(outcome, statistics=args.statistics)
     if args.format == "text":
-        text = render("text", report, color=use_color(args.color, args.output_file))
+        text = text_summary(render("text", report, color=use_color(args.color, args.output_file)), report, outcome)
         if args.statistics:
             text += statistics(report)
     elif args.format == "json" and args.statistics:

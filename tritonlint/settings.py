@@ -25,6 +25,7 @@ SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
     "force-exclude", "int64-pointers", "strict", "sizes", "respect-gitignore",
+    "baseline",
 }
 
 
@@ -50,6 +51,8 @@ class Settings:
     #: report every int32 product that reaches an address, not only those a
     #: realistic workload wraps (an audit)
     strict: bool = False
+    #: findings recorded here (``--write-baseline``) are not reported (baseline.py)
+    baseline: Path | None = None
     #: the size model's maxima (``sizes.DEFAULTS`` overridden by ``[tool.tritonlint.sizes]``)
     sizes: tuple[tuple[str, int], ...] = ()
     root: Path = field(default_factory=Path.cwd)  # where relative patterns are anchored
@@ -158,6 +161,10 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
         changes["per_file_ignores"] = tuple((k, _strings(v, f"per-file-ignores.{k}", where)) for k, v in pfi.items())
     if "int64-pointers" in table:
         changes["int64_pointers"] = _strings(table["int64-pointers"], "int64-pointers", where)
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str) or not table["baseline"]:
+            raise ConfigError(f"{where}: `baseline` must be the path of a baseline file, got {table['baseline']!r}")
+        changes["baseline"] = root / table["baseline"]  # relative to the configuration file
     if "strict" in table:
         if not isinstance(table["strict"], bool):
             raise ConfigError(f"{where}: `strict` must be true or false")

@@ -99,7 +99,7 @@ def summary_table(diags: list[Diagnostic]) -> list[str]:
     out = ["| Rule | Name | Findings | Safe fixes | Unsafe fixes |", "|---|---|--:|--:|--:|"]
     for c, n in sorted(counts.items()):
         rule = BY_CODE.get(c)
-        link = f"[`{c}`]({rule.url()})" if rule else f"`{c}`"
+        link = f"[`{c}`]({rule.url()})" if rule and rule.url() else f"`{c}`"
         out.append(f"| {link} | {rule.name if rule else ''} | {n} | {safe[c]} | {unsafe[c]} |")
     return out
 
@@ -127,7 +127,9 @@ def finding(i: int, d: Diagnostic, report: Report) -> list[str]:
     else:
         out += ["**Fix**: none automatic; see the rule's documentation.", ""]
     rule = BY_CODE.get(d.code)
-    more = f"[`{d.code}` documentation]({rule.url()}) · " if rule else ""
+    # no link while the project has no public address: the docs ship with the tool
+    more = f"[`{d.code}` documentation]({rule.url()}) · " if rule and rule.url() else \
+        f"documentation: `tritonlint rule {d.code}` · "
     out += [f"<sub>{more}silence with `# noqa: {d.code}` and a reason</sub>", ""]
     return out
 
