@@ -12,6 +12,7 @@ from .tl004_narrowing_index_cast import NarrowingIndexCast
 from .tl005_int_annotated_stride import IntAnnotatedStride
 from .tl006_int32_offset_accumulator import Int32OffsetAccumulator
 from .tl007_int32_flat_offset import Int32FlatOffset
+from .tl100_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ConstexprStride,
@@ -21,6 +22,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     IntAnnotatedStride,
     Int32OffsetAccumulator,
     Int32FlatOffset,
+    UnusedNoqa,
 )
 BY_CODE: dict[str, type[Rule]] = {r.code: r for r in ALL_RULES}
 BY_NAME: dict[str, type[Rule]] = {r.name: r for r in ALL_RULES}

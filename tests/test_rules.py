@@ -54,7 +54,8 @@ def test_invalid_examples_fire_and_fix(rule, example):
     found = [d for d in result.diagnostics if d.code == rule.code]
     assert len(found) == example.count, [d.message for d in result.diagnostics]
     for d in found:
-        assert "2**31" in d.message or "2**32" in d.message, "messages say at what size it wraps"
+        if rule.code != "TL100":  # unused-noqa judges comments, not sizes
+            assert "2**31" in d.message or "2**32" in d.message, "messages say at what size it wraps"
         assert d.fix is None or d.fix.applicability == rule.fix_applicability
     if example.fixed is not None:
         unsafe = rule.fix_applicability.value == "unsafe"

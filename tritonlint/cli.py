@@ -8,12 +8,12 @@ import difflib
 import sys
 from pathlib import Path
 
-from . import __version__, baseline
+from . import __version__, add_noqa, baseline
 from .diagnostics import FileResult
 from .engine import check_paths, missing_paths
 from .options import overrides_from
 from .reporters import Report, render
-from .reporters.output import emit, print_errors, statistics, statistics_json, use_color
+from .reporters.output import emit, print_errors, print_noqa_warnings, statistics, statistics_json, use_color
 from .settings import ConfigError, Resolver
 
 SUBCOMMANDS = ("check", "rule", "review")
@@ -52,10 +52,17 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
                    help="report every int32 product that reaches an address, also those no realistic size wraps")
     p.add_argument("--statistics", action="store_true", help="print counts by rule")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    add_noqa.add_arguments(p)
+    p.add_argument("--show-suppressed", action="store_true",
+                   help="with --format json, also list the findings silenced by `# noqa`, with their reason")
     baseline.add_arguments(p)
 
 
 def run_check(args) -> int:
+    noqa_error = add_noqa.usage_error(args)
+    if noqa_error:
+        print(f"tritonlint: error: {noqa_error}", file=sys.stderr)
+        return 2
     paths = args.paths or [Path(".")]
     missing = missing_paths(paths)
     if missing:
@@ -68,15 +75,19 @@ def run_check(args) -> int:
             results, diffs = _fix(paths, resolver, args)
         else:
             results, diffs = check_paths(paths, resolver), []
+        print_noqa_warnings(results)
         if getattr(args, "write_baseline", None):
             return baseline.write_from_run(args.write_baseline, results)
         if not (args.diff or args.fix_only):
             baseline.apply_from_settings(results, resolver)
+        if args.add_noqa is not None:
+            return add_noqa.run(results, args.add_noqa)
     except ConfigError as e:
         print(f"tritonlint: error: {e}", file=sys.stderr)
         return 2
     report = Report(results, fix_mode=bool(args.fix or args.fix_only), unsafe_fixes=args.unsafe_fixes,
                     statistics=args.statistics)
+    report.extra["show_suppressed"] = args.show_suppressed
     if args.diff:
         emit("".join(diffs), args.output_file)
         for r in results:

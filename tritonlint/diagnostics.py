@@ -73,6 +73,7 @@ class Diagnostic:
     fix: Fix | None = None
     noqa_line: int | None = None  # the line a `# noqa` must be on to silence it
     suppressed: str | None = None  # why it is suppressed (reporters that record suppressions)
+    noqa_reason: str = ""  # the reason written after the codes of the `# noqa` that silences it
     #: "realistic" (a real workload wraps it), "unrealistic" or "bounded" (reported by --strict only)
     tier: str = "realistic"
     size_note: str = ""  # the size model's reasoning: the smallest workload that wraps it
@@ -107,6 +108,8 @@ class FileResult:
     kernels: int = 0
     fixed: int = 0  # findings removed by --fix in this file
     fix_failure: str | None = None  # why --fix rolled this file back
+    #: "path:line: message" for each `# noqa` that names an unknown code or is malformed
+    warnings: list[str] = field(default_factory=list)
     #: the text the diagnostics refer to (after --fix, the fixed text), so reporters
     #: show code frames without reading the file again
     source: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import libcst as cst
@@ -30,6 +30,9 @@ def _rules():
     from .rules import ALL_RULES  # the catalogue lives in rules/, installed as tritonlint.rules
 
     return ALL_RULES
+
+
+UNUSED_NOQA = "TL100"  # judges the other rules' findings, so it runs after them
 
 
 def rule_defaults() -> dict[str, bool]:
@@ -95,23 +98,53 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
             findings.extend(rule_cls().check(ctx))
     table = settings.size_table
     judged = [(f, verdict.worst(verdict.for_risk(r, table) for r in f.risks)) for f in findings]
-    if not settings.strict:
-        judged = [(f, v) for f, v in judged if v is None or v.reported_by_default]
-    if not judged:
+    reported = judged if settings.strict else [(f, v) for f, v in judged if v is None or v.reported_by_default]
+    sup = suppressions.parse(text, rule_defaults())
+    result.warnings = [f"{path}:{line}: {message}" for line, message in sup.warnings]
+    audit_noqa = UNUSED_NOQA in codes and bool(sup.directives)
+    if not reported and not audit_noqa:
         return result
     positions = PositionIndex(module, text)
-    sup = suppressions.parse(text)
     seen: set[tuple] = set()
-    for f, v in judged:
+    for f, v in reported:
         d = _to_diagnostic(f, path, positions, sup, v)
         key = (d.code, d.start, d.end)
         if key not in seen:
             seen.add(key)
             result.diagnostics.append(d)
+    if audit_noqa:
+        result.diagnostics.extend(_unused_noqa(text, path, sup, judged, positions, kernels, codes))
     result.diagnostics.sort(key=Diagnostic.sort_key)
     if result.diagnostics:
         result.source = text
     return result
+
+
+def _unused_noqa(text: str, path: str, sup: suppressions.Suppressions, judged: list, positions: PositionIndex,
+                 kernels, codes: frozenset[str]) -> list[Diagnostic]:
+    """TL100, after every other rule: a product the size model does not report (one
+    --strict shows) still uses the `# noqa` on its line; the file-level form does not."""
+    from .rules.tl100_unused_noqa import UnusedNoqa
+
+    used: dict[int, set[str]] = {}
+    for f, _ in judged:
+        if not sup.in_file(f.code):
+            used.setdefault(sup.noqa_line(positions.range(f.node, f.function)[0].line), set()).add(f.code)
+    spans = []
+    for fn in kernels.kernels:
+        start, end = positions.range(fn.node, fn)
+        spans.append((start.line, end.line, fn.name))
+
+    def kernel_at(line: int) -> str | None:
+        # the innermost jit function around the line (the last one to start before it)
+        inside = [name for first, last, name in spans if first <= line <= last]
+        return inside[-1] if inside else None
+
+    found = UnusedNoqa.unused(path, text, sup, used, codes, rule_defaults(), kernel_at)
+    if sup.in_file(UNUSED_NOQA):
+        silenced = suppressions.Suppression("file-level `# tritonlint: noqa`", sup.file_reason)
+        found = [replace(d, suppressed=silenced.description, noqa_reason=silenced.reason) for d in found]
+    return found
 
 
 def _syntax_error(text: str, path: str, e: cst.ParserSyntaxError) -> ParseError:
@@ -131,6 +164,8 @@ def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppres
     from .rules import BY_CODE
 
     start, end = positions.range(f.node, f.function)
+    noqa_line = sup.noqa_line(start.line)
+    silenced = sup.silences(f.code, noqa_line)
     fix = None
     if f.fix is not None:
         edits = []
@@ -156,8 +191,9 @@ def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppres
         threshold=f.threshold,
         uses=f.uses,
         fix=fix,
-        noqa_line=start.line,
-        suppressed=sup.silences(f.code, start.line),
+        noqa_line=noqa_line,
+        suppressed=silenced.description if silenced else None,
+        noqa_reason=silenced.reason if silenced else "",
         tier=judged.tier if judged is not None else verdict.REALISTIC,
         size_note=judged.note if judged is not None else "",
     )

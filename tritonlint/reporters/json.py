@@ -42,8 +42,14 @@ def diagnostic_json(d: Diagnostic) -> dict:
         "fingerprint": d.fingerprint,
         "tier": d.tier,
         "size_note": d.size_note,
+        # null for a reported finding; listed only with --show-suppressed
+        "suppression": {"by": d.suppressed, "reason": d.noqa_reason} if d.suppressed else None,
     }
 
 
 def render(report: Report) -> str:
-    return json.dumps([diagnostic_json(d) for d in report.diagnostics], indent=2) + "\n"
+    shown = report.diagnostics
+    if report.extra.get("show_suppressed"):
+        # opt-in: a reader of ruff's JSON takes every entry for a finding to act on
+        shown = sorted([*shown, *report.suppressed], key=Diagnostic.sort_key)
+    return json.dumps([diagnostic_json(d) for d in shown], indent=2) + "\n"

@@ -134,6 +134,20 @@ def finding(i: int, d: Diagnostic, report: Report) -> list[str]:
     return out
 
 
+def suppressed_section(report: Report) -> list[str]:
+    """The findings silenced by `# noqa`, each with the reason written after its codes,
+    folded so that a long list does not bury the findings."""
+    silenced = sorted(report.suppressed, key=Diagnostic.sort_key)
+    if not silenced:
+        return []
+    out = [f"<details><summary>{_plural(len(silenced), 'finding')} suppressed by <code># noqa</code></summary>", ""]
+    for d in silenced:
+        where = code(f"{display_path(d.path)}:{d.start.line}")
+        why = text(d.noqa_reason) if d.noqa_reason else "*no reason given*"
+        out.append(f"- {where} `{d.code}` {code(d.expression)}: {why}")
+    return out + ["", "</details>", ""]
+
+
 def render(report: Report) -> str:
     diags = report.diagnostics
     files = len(report.results)
@@ -159,6 +173,7 @@ def render(report: Report) -> str:
         out += ["### Files that could not be parsed", ""]
         out += [f"- {code(f'{display_path(e.path)}:{e.line}:{e.column}')}: {text(e.message)}" for e in report.errors]
         out.append("")
+    out += suppressed_section(report)
     if report.fix_failures:
         out += ["### Fixes rolled back", ""]
         out += [f"- {code(display_path(r.path))}: {text(r.fix_failure or '')}" for r in report.fix_failures]

@@ -30,6 +30,13 @@ def print_errors(report: Report) -> None:
         print(f"{err.path}:{err.line}:{err.column}: E999 {err.message}", file=sys.stderr)
 
 
+def print_noqa_warnings(results) -> None:
+    """Unknown codes and malformed `# noqa` comments, as ruff warns about them."""
+    for r in results:
+        for warning in r.warnings:
+            print(f"tritonlint: warning: {warning}", file=sys.stderr)
+
+
 def statistics(report: Report) -> str:
     from collections import Counter
 
