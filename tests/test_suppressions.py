@@ -89,6 +89,11 @@ def test_an_unknown_code_warns_and_silences_nothing(tmp_path, capsys, comment, u
     assert f"k.py:{LINE}: unknown rule code `{unknown}`" in err and "warning" in err
 
 
+def test_warnings_go_to_stderr_and_leave_the_report_intact(tmp_path, capsys):
+    code, out, err = cli(tmp_path, capsys, kernel("  # noqa: TL999"), "--format", "json")
+    assert code == 1 and [d["code"] for d in json.loads(out)] == ["TL002"] and "TL999" in err
+
+
 def test_known_codes_next_to_an_unknown_one_still_apply(tmp_path, capsys):
     code, out, err = cli(tmp_path, capsys, kernel("  # noqa: TL999, TL002"))
     assert code == 0 and "`TL999`" in err
@@ -271,3 +276,15 @@ def test_add_noqa_cannot_be_combined_with_fixing(tmp_path, capsys, flag):
     code, _, err = cli(tmp_path, capsys, kernel(), "--add-noqa", flag)
     assert code == 2 and "--add-noqa cannot be combined with" in err
     assert (tmp_path / "k.py").read_text() == kernel()
+
+
+def test_add_noqa_does_not_read_stdin(tmp_path, capsys):
+    (tmp_path / "k.py").write_text(kernel())
+    assert main(["check", "--add-noqa", "--stdin-filename", str(tmp_path / "k.py"), "-"]) == 2
+    assert "stdin" in capsys.readouterr().err and (tmp_path / "k.py").read_text() == kernel()
+
+
+def test_add_noqa_leaves_a_file_that_does_not_parse_alone(tmp_path, capsys):
+    broken = kernel() + "def broken(:\n"
+    code, out, err = cli(tmp_path, capsys, broken, "--add-noqa")
+    assert code == 2 and "E999" in out + err and (tmp_path / "k.py").read_text() == broken

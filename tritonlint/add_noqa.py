@@ -37,6 +37,8 @@ def usage_error(args) -> str | None:
         args.add_noqa = ""
     if "\n" in args.add_noqa or "\r" in args.add_noqa:
         return "the --add-noqa reason must be one line"
+    if getattr(args, "stdin_filename", None) or [str(p) for p in args.paths or []] == ["-"]:
+        return "--add-noqa writes the files it checks: it cannot read from stdin"
     for flag in ("fix", "diff", "fix_only"):
         if getattr(args, flag, False):
             return f"--add-noqa cannot be combined with --{flag.replace('_', '-')}"
