@@ -161,7 +161,10 @@ def test_sarif_content():
         assert desc["help"]["markdown"] == rule.docs.strip() and desc["help"]["text"]
         assert "helpUri" not in desc and rule.url() is None
         assert desc["defaultConfiguration"]["level"] in ("error", "warning", "note")
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == GOLDEN.as_uri() + "/"
+    from tritonlint.repository import source_root
+
+    root = source_root(GOLDEN)  # the checkout's root; the golden directory outside a repository
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.as_uri() + "/"
     data = json.loads(check("json").stdout)
     active = [r for r in run["results"] if "suppressions" not in r]
     assert len(active) == len(data)
@@ -169,7 +172,8 @@ def test_sarif_content():
         assert res["ruleId"] == d["code"] and driver["rules"][res["ruleIndex"]]["id"] == d["code"]
         assert res["level"] == "error" and res["message"]["text"] == d["message"]
         loc = res["locations"][0]["physicalLocation"]
-        assert loc["artifactLocation"] == {"uri": SAMPLE, "uriBaseId": "%SRCROOT%"}
+        assert loc["artifactLocation"] == {"uri": (GOLDEN / SAMPLE).relative_to(root).as_posix(),
+                                           "uriBaseId": "%SRCROOT%"}
         assert loc["region"] == {"startLine": d["location"]["row"], "startColumn": d["location"]["column"],
                                  "endLine": d["end_location"]["row"], "endColumn": d["end_location"]["column"]}
         if d["fix"]:

@@ -91,7 +91,9 @@ def test_hooks_file_declares_both_hooks():
     assert hooks["tritonlint"]["entry"] == "tritonlint check --force-exclude"
     assert hooks["tritonlint-fix"]["entry"] == "tritonlint check --fix --force-exclude"
     for h in hooks.values():
-        assert h["language"] == "python" and h["types"] == ["python"] and h["require_serial"] is False
+        # serial, as ruff's hooks: one process, one summary, every launch site of the run
+        assert h["language"] == "python" and h["types_or"] == ["python", "pyi"] and h["require_serial"] is True
+        assert "types" not in h
 
 
 @slow
@@ -156,3 +158,32 @@ def test_readme_integration_snippets():
         args = parser.parse_args(argv)  # SystemExit on a flag that does not exist
         assert args.command in ("check", "review")
     assert "github/codeql-action/upload-sarif" in section
+
+
+@slow
+def test_check_hook_honours_the_baseline_with_one_summary(hook_env, project):
+    """A commit that edits a file with recorded findings fails only on what it adds.
+    And one summary for many files: without require_serial pre-commit splits them
+    over several processes, each printing its own "Found ..." line."""
+    from tritonlint.cli import main
+
+    (project / "pyproject.toml").write_text('[tool.tritonlint]\nbaseline = "tritonlint-baseline.json"\n')
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        assert main(["check", "--write-baseline", "tritonlint-baseline.json", "."]) == 0
+    finally:
+        os.chdir(cwd)
+    # the recorded product moves to line 9; the added one, line 10, is new
+    (project / "kernel.py").write_text(BUGGY.replace("import triton\n", "import triton  # edited\n\n", 1)
+                                       + "    tl.store(x_ptr + pid * BLOCK * stride, 1.0)\n")
+    names = [f"kernel_{i}.py" for i in range(24)]
+    for name in names:
+        (project / name).write_text(BUGGY)
+    git(project, "add", ".")
+    r = try_repo(hook_env, project, "tritonlint", "kernel.py", *names)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out
+    assert "kernel.py:10:" in out and "kernel.py:9:" not in out, out
+    summaries = [line for line in out.splitlines() if line.startswith("Found ")]
+    assert len(summaries) == 1 and summaries[0].startswith("Found 25 findings"), out
