@@ -249,24 +249,97 @@ import triton.language as tl
 
 
 @triton.jit
-def gather_state(idx_ptr, stride_tok):
+def gather_state(dst_ptr, stride_tok):
     tok = tl.program_id(0)
-    tl.store(idx_ptr + tok * stride_tok, 0)
+    tl.store(dst_ptr + tok * stride_tok, 0)
 
 
 class Builder:
     def __init__(self, max_requests, num_spec):
-        self.state_indices = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)
+        self.spec_rows = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)
 
     def build(self, n):
-        gather_state[(n,)](self.state_indices, self.state_indices.stride(0))
+        gather_state[(n,)](self.spec_rows, self.spec_rows.stride(0))
 '''
     (d,) = check_source(kernels, "k.py", STRICT).diagnostics
     # a row of 1 + num_spec entries (speculative steps, at most 64): 65 elements
     assert d.tier == "unrealistic" and "up to 65)" in d.size_note, d.size_note
-    elsewhere = kernels.replace("self.state_indices = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)",
-                                "self.state_indices = make_indices(max_requests)")
+    elsewhere = kernels.replace("self.spec_rows = torch.empty((max_requests, 1 + num_spec), dtype=torch.int32)",
+                                "self.spec_rows = make_rows(max_requests)")
     assert [d.tier for d in check_source(elsewhere, "k.py", STRICT).diagnostics] == ["realistic"]
+
+
+ROW_KERNEL = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def write_rows(dst_ptr, stride_row, n_cols, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK)
+    tl.store(dst_ptr + row * stride_row + cols, 0.0, mask=cols < n_cols)
+
+
+def launch(x, width, n_cols):
+    DST
+    write_rows[(x.shape[0],)](dst, width, n_cols, BLOCK=128)
+'''
+
+
+def _tiers(dst: str) -> list[str]:
+    return [d.tier for d in check_source(ROW_KERNEL.replace("DST", dst), "k.py", STRICT).diagnostics]
+
+
+def test_an_address_inside_a_tensor_small_by_its_shape_at_the_launch_does_not_wrap():
+    # a row index times the row stride stays inside the tensor: [tokens, 4] never holds 2**31 elements
+    (d,) = check_source(ROW_KERNEL.replace("DST", "dst = torch.empty(x.shape[0], 4)"), "k.py", STRICT).diagnostics
+    assert d.tier == "unrealistic", d.size_note
+    assert "`dst_ptr` (`dst` at the launch) holds at most" in d.size_note
+    # as wide as the hidden size: a million tokens of it do wrap
+    assert _tiers("dst = torch.empty(x.shape[0], hidden_size)") == ["realistic"]
+    # a shape the host does not show says nothing
+    assert _tiers("dst = make_buffer(x)") == ["realistic"]
+
+
+def test_a_tensor_small_by_nature_bounds_what_addresses_it():
+    # per-row statistics, quantisation scales and index tensors hold a short row per token
+    for name, what in (("rstd", "per-row statistics"), ("x_scale", "quantisation scales"),
+                       ("out_cache_loc", "index or metadata")):
+        (d,) = check_source(ROW_KERNEL.replace("DST", f"{name} = make_buffer(x)").replace(
+            "](dst, width", f"]({name}, width"), "k.py", STRICT).diagnostics
+        assert d.tier == "unrealistic" and what in d.size_note, (name, d.size_note)
+    # by the kernel's own name for the pointer, without a launch
+    kernel = ROW_KERNEL.split("def launch")[0]
+    (d,) = check_source(kernel.replace("dst_ptr", "lse_ptr"), "k.py", STRICT).diagnostics
+    assert d.tier == "unrealistic" and "`lse_ptr` is a tensor of per-row statistics" in d.size_note
+    # activations are never small by name
+    (d,) = check_source(kernel.replace("dst_ptr", "hidden_ptr"), "k.py", STRICT).diagnostics
+    assert d.tier == "realistic"
+
+
+def test_a_tensor_shaped_like_another_has_its_dimensions():
+    kernels = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def scale_cols(x_ptr, out_ptr, stride_row, stride_col, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK)
+    tl.store(out_ptr + row * 4096 + cols * stride_col, tl.load(x_ptr + cols))
+
+
+def launch(x):
+    n_rows, n_cols = x.shape
+    out = torch.empty_like(x)
+    out = out.contiguous()
+    scale_cols[(n_rows,)](x, out, out.stride(0), out.stride(1), BLOCK=128)
+'''
+    found = check_source(kernels, "k.py", STRICT).diagnostics
+    # `out.stride(1)` is the last dimension of a 2-D tensor: a unit stride
+    assert not [d for d in found if "cols * stride_col" == d.expression], [d.expression for d in found]
 
 
 def test_a_literal_from_one_branch_of_several_is_not_a_bound():

@@ -215,3 +215,24 @@ def second_axis(x_ptr, stride_row):
     (d,) = check_source(text, "k.py", STRICT).diagnostics
     assert "`row` is at most 65,535" in d.size_note, d.size_note
     assert "wraps from 8,192 at a stride of 262,144" in d.size_note
+
+
+
+BLOCK_STARTS = HEADER + '''
+@triton.jit
+def block_starts(x_ptr, out_ptr, M, BLOCK_M: tl.constexpr):
+    pid = tl.program_id(0)
+    for it in range(0, tl.cdiv(M, BLOCK_M)):
+        IDX = it * tl.num_programs(0) + pid
+        offs = IDX * BLOCK_M + tl.arange(0, BLOCK_M)
+        tl.store(out_ptr + offs, tl.load(x_ptr + offs), mask=offs < M)
+'''
+
+
+def test_a_named_block_index_times_its_block_size_is_where_the_block_starts():
+    # the start of a block of rows is at most the rows' extent
+    assert codes_by_expr(BLOCK_STARTS.replace("IDX", "row_block"), STRICT) == {"row_block * BLOCK_M": "unrealistic"}
+    (d,) = check_source(BLOCK_STARTS.replace("IDX", "row_block"), "k.py", STRICT).diagnostics
+    assert "is where a block starts along tokens" in d.size_note
+    # an index that says nothing keeps the flat reading: `pid * BLOCK` over all of a tensor's elements
+    assert codes_by_expr(BLOCK_STARTS.replace("IDX", "g"), DEFAULT) == {"g * BLOCK_M": "realistic"}

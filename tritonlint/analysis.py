@@ -480,7 +480,7 @@ class Analyzer:
         current = self.eval(target, env)
         op = type(node.operator).__name__.replace("Assign", "")
         if current.width == Width.PTR and op in ("Add", "Subtract"):
-            self.sink(rhs, node, node)
+            self.sink(rhs, node, node, current)
             return
         acc = self._accumulation(node, target, node.value, env, rhs=rhs, op=op)
         value = acc if acc is not None else self.binop(op, current, rhs, node, target, node.value)
@@ -606,11 +606,12 @@ class Analyzer:
     def binop(self, op: str, a: Value, b: Value, node, left_node, right_node) -> Value:
         if Width.PTR in (a.width, b.width):
             if a.width == Width.PTR and op in ("Add", "Subtract"):
-                self.sink(b, node, node)
+                self.sink(b, node, node, a)
             elif b.width == Width.PTR and op == "Add":
-                self.sink(a, node, node)
+                self.sink(a, node, node, b)
             p = a if a.width == Width.PTR else b
-            return Value(Width.PTR, origin=p.origin, kind=p.kind, host=p.host, int64_elements=p.int64_elements)
+            return Value(Width.PTR, origin=p.origin, kind=p.kind, host=p.host, int64_elements=p.int64_elements,
+                         tensor_name=p.tensor_name, tensor_elements=p.tensor_elements)
         width = arith_width(a, b, self.target)
         meta = dict(
             tensor=a.tensor or b.tensor,
@@ -1099,12 +1100,12 @@ class Analyzer:
         self.facts.risks[rid] = risk
         return risk
 
-    def sink(self, value: Value, node, use_node) -> None:
-        """``value`` becomes part of an address at ``use_node``."""
+    def sink(self, value: Value, node, use_node, pointer: Value | None = None) -> None:
+        """``value`` becomes part of an address at ``use_node``, into ``pointer``'s tensor."""
         for rid in value.risks:
             risk = self.facts.risks[rid]
             if not any(u.node is use_node for u in risk.uses):
-                risk.uses.append(Use(use_node, self.frame.fn, _clip(code_of(use_node))))
+                risk.uses.append(Use(use_node, self.frame.fn, _clip(code_of(use_node)), pointer))
 
 
 # ---------------------------------------------------------------- helpers

@@ -27,6 +27,8 @@ class Use:
     node: cst.CSTNode  # the pointer expression (``h + i_t * stride_h``) or statement
     function: JitFunction
     code: str
+    #: the pointer the offset is added to (its parameter, and the host tensor behind it)
+    pointer: Value | None = None
 
 
 @dataclass

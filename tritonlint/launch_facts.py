@@ -40,6 +40,9 @@ class HostFact:
     #: every launch passes the stride of a dimension after the first: it steps within
     #: one entry of the outermost dimension, never over a whole slab
     inner: bool = False
+    #: a pointer's tensor: the realistic maximum of its elements, from the host's
+    #: names for all its dimensions at every launch
+    elements: int | None = None
 
     def describe(self) -> str:
         more = f" (and {self.launches - 1} more launch{'es' if self.launches > 2 else ''})" if self.launches > 1 else ""
@@ -80,14 +83,18 @@ def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = Non
     kind = None
     if all(k is not None for k in kinds):
         kind = max(kinds, key=lambda k: table.get(k, 0))
-    tensors = {a.tensor for _, a in args}
+    # the host's name for what it passes (`rstd`), when every launch passes the same
+    tensors = {a.tensor or (a.text if a.text.isidentifier() else None) for _, a in args}
     estimates = [_row_estimate(a, table) for _, a in args]
     estimate = max(estimates) if estimates and all(e is not None for e in estimates) else None
+    sized = [_tensor_elements(a.dims, table) if a.form == "tensor" else None for _, a in args]
+    elements = max(sized) if all(e is not None for e in sized) else None
     return HostFact(
         text=first.text, where=first_launch.where, launches=len(args), const=const, bound=bound,
         unit_stride=all(a.unit_stride for _, a in args), int64=int64, kind=kind,
-        tensor=first.tensor if len(tensors) == 1 else None, estimate=estimate,
+        tensor=next(iter(tensors)) if len(tensors) == 1 else None, estimate=estimate,
         inner=all(a.form == "stride" and a.dim is not None and (a.dim >= 1 or a.dim <= -2) for _, a in args),
+        elements=elements,
     )
 
 
@@ -120,6 +127,22 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None
             return None
         out *= size
     return out
+
+
+def _tensor_elements(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None:
+    """The realistic maximum of a tensor's elements from the host's names for its
+    dimensions. An outermost dimension the names do not size (`x.shape[0]`) is taken
+    as large as the largest outer kind (the slots of a KV cache); any other must be
+    sized by its name."""
+    if not dims:
+        return None
+    rest = _estimate(dims[1:], table) if len(dims) > 1 else 1
+    if rest is None:
+        return None
+    first = _estimate(dims[:1], table)
+    if first is None:
+        first = max(table[d.kind] for d in sizes.DIMENSIONS if d.outer)
+    return first * rest
 
 
 class KernelLaunches:
@@ -223,7 +246,8 @@ def bind_param(value: Value, fact: HostFact | None) -> Value:
         return value
     if value.width == Width.PTR:
         kind = sizes.kind_of_name(fact.tensor) if fact.tensor else None
-        return value.with_(host=fact.describe(), kind=kind, int64_elements=fact.int64)
+        return value.with_(host=fact.describe(), kind=kind, int64_elements=fact.int64, tensor_name=fact.tensor,
+                           tensor_elements=fact.elements)
     if not value.width.is_int:
         return value
     name, what = value.origin[0] if value.origin else ("", "")

@@ -46,6 +46,9 @@ class HostArg:
     #: them (``("num_heads", "head_dim")``), when it shows t's shape; their product
     #: is the stride of a contiguous t
     trailing: tuple[str, ...] | None = None
+    #: for a tensor: the host's names for all its dimensions, when it shows them
+    #: (``torch.empty(T, H, D)``, ``T, H, D = x.shape``, ``empty_like`` of such a tensor)
+    dims: tuple[str, ...] | None = None
 
     @property
     def unit_stride(self) -> bool:
@@ -343,7 +346,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         if len(branches) == 1:
             inner = _host_arg(branches[0], env, line, depth + 1)
             return HostArg(text, inner.form, inner.tensor, inner.dim, inner.ndim, inner.const, inner.int64,
-                           inner.names, inner.trailing)
+                           inner.names, inner.trailing, inner.dims)
     # literals
     value = _literal_int(node)
     if value is not None:
@@ -378,24 +381,30 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 return HostArg(text, resolved.form, resolved.tensor, resolved.dim, resolved.ndim, resolved.const,
                                resolved.int64, names + resolved.names, resolved.trailing)
             if resolved.form == "tensor":
-                return HostArg(text, "tensor", node.id, ndim=resolved.ndim, int64=resolved.int64,
-                               names=names + resolved.names)
+                dims = _dims(node, env, line) or resolved.dims
+                return HostArg(text, "tensor", node.id, ndim=resolved.ndim if dims is None else len(dims),
+                               int64=resolved.int64, names=names + resolved.names, dims=dims)
             return HostArg(text, "expr", names=names + resolved.names)
-        return HostArg(text, "tensor" if found is None else "expr", tensor=node.id, names=names)
+        if found is None:
+            dims = _dims(node, env, line)
+            return HostArg(text, "tensor", tensor=node.id, names=names, dims=dims,
+                           ndim=len(dims) if dims is not None else None)
+        return HostArg(text, "expr", tensor=node.id, names=names)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-        return HostArg(text, "tensor", tensor=node.attr, names=names)  # self.state_indices
+        dims = env.file_shapes.get(node.attr)  # self.state_indices, allocated in __init__
+        return HostArg(text, "tensor", tensor=node.attr, names=names, dims=dims,
+                       ndim=len(dims) if dims is not None else None)
     dtype = _dtype_of(node)
     if dtype is not None or _is_tensor_expr(node):
         base = _base_tensor(node)
         int64 = dtype
-        ndim = None
+        dims = _dims(node, env, line) if depth < 3 else None
         if base is not None and dtype is None and depth < 3:
             found = env.lookup(base, line)
             if found is not None and found[0] == "expr":
                 int64 = _dtype_of(found[1])
-                dims = _created_dims(found[1], env.source)
-                ndim = len(dims) if dims is not None else None
-        return HostArg(text, "tensor", tensor=base, ndim=ndim, int64=int64, names=names)
+        return HostArg(text, "tensor", tensor=base, ndim=len(dims) if dims is not None else None, int64=int64,
+                       names=names, dims=dims)
     return HostArg(text, "expr", names=names)
 
 
@@ -458,9 +467,37 @@ def _shape_source(node: ast.expr):
     return None
 
 
-def _dims(tensor_node: ast.expr, env: _Scope, line: int) -> tuple[str, ...] | None:
+#: calls whose result has the shape of their tensor argument or receiver
+_SAME_SHAPE_FUNCTIONS = frozenset({"empty_like", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like"})
+_SAME_SHAPE_METHODS = frozenset({"contiguous", "clone", "to", "float", "half", "bfloat16", "int", "long", "detach",
+                                 "empty_like", "zeros_like"})
+
+
+def _same_shape_as(node: ast.expr) -> ast.expr | None:
+    """``torch.empty_like(x)``, ``x.contiguous()``, ``x.to(torch.float32)``: x."""
+    if not isinstance(node, ast.Call):
+        return None
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    if name in _SAME_SHAPE_FUNCTIONS and node.args and not isinstance(node.func, ast.Attribute):
+        return node.args[0]
+    if name in _SAME_SHAPE_FUNCTIONS and node.args and isinstance(node.func.value, ast.Name) \
+            and node.func.value.id == "torch":
+        return node.args[0]
+    if name in _SAME_SHAPE_METHODS and isinstance(node.func, ast.Attribute) \
+            and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "torch"):
+        return node.func.value
+    return None
+
+
+def _dims(tensor_node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[str, ...] | None:
     """The host's names for a tensor's dimensions: from ``B, T, H = x.shape`` anywhere
-    in the scope, a shape it asserts, or the call that creates it (``torch.empty(T, H, D)``)."""
+    in the scope, a shape it asserts, or the call that creates it (``torch.empty(T, H, D)``,
+    ``torch.empty_like(y)`` of a tensor whose dimensions are known)."""
+    if depth > 4:
+        return None
+    same = _same_shape_as(tensor_node)
+    if same is not None:
+        return _dims(same, env, line, depth + 1)
     if isinstance(tensor_node, ast.Name):
         if tensor_node.id in env.asserted:
             return env.asserted[tensor_node.id]
@@ -472,6 +509,9 @@ def _dims(tensor_node: ast.expr, env: _Scope, line: int) -> tuple[str, ...] | No
                     return tuple(_unpacked_names(env, source, arity))
         found = env.lookup(tensor_node.id, line)
         if found is not None and found[0] == "expr":
+            if _same_shape_as(found[1]) is not None:
+                # `x = x.contiguous()`: the x before this line
+                return _dims(found[1], env, getattr(found[1], "lineno", line), depth + 1)
             return _created_dims(found[1], env.source)
         return None
     if isinstance(tensor_node, ast.Attribute) and isinstance(tensor_node.value, ast.Name) \
@@ -564,13 +604,22 @@ def _dtype_name(node: ast.expr) -> str | None:
     return None
 
 
+#: calls that allocate a tensor
+_CREATIONS = frozenset({"empty", "zeros", "ones", "full", "rand", "randn", "empty_strided", "new_empty", "new_zeros",
+                        "new_ones", "new_full"}) | _SAME_SHAPE_FUNCTIONS
+
+
 def _is_tensor_expr(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _RESHAPES) or (
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _RESHAPES | _CREATIONS) or (
         isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)))
 
 
 def _base_tensor(node: ast.expr) -> str | None:
     while True:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == "torch":
+            return None  # `torch.empty(...)`: a new tensor, named by what it is assigned to
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             node = node.func.value
         elif isinstance(node, ast.Subscript):

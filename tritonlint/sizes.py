@@ -64,6 +64,9 @@ SLAB_STRIDE = ("slab_stride", 2**28, "elements of one expert's weights, batch en
 #: The row of a per-request table (a block table, req_to_token): one entry per
 #: page of the longest sequence (2M tokens in 16-token pages).
 TABLE_STRIDE = ("table_stride", 2**17, "entries of one request's row in a block table")
+#: A tensor small by nature (``tensors.py``): indices and other metadata, per-row
+#: statistics, quantisation scales, rotary caches: a million tokens x 1,024 entries.
+METADATA = ("metadata", 2**30, "elements of a tensor of indices, scales, statistics or a rotary cache")
 #: (also index tables in general: `state_indices`, `block_ids`: one small row of ids per request)
 _TABLE_NAME = re.compile(r"table|req_to_token|token_to_kv|indices|indptr|block_ids|_per_(seq|req)",
                          re.IGNORECASE)
@@ -77,6 +80,7 @@ def defaults() -> dict[str, int]:
     out[ROW_STRIDE[0]] = ROW_STRIDE[1]
     out[SLAB_STRIDE[0]] = SLAB_STRIDE[1]
     out[TABLE_STRIDE[0]] = TABLE_STRIDE[1]
+    out[METADATA[0]] = METADATA[1]
     return out
 
 

@@ -100,6 +100,10 @@ class Value:
     estimate: int | None = None
     #: a pointer into a tensor the host creates as int64 (loads through it are int64)
     int64_elements: bool = False
+    #: a pointer: the host tensor behind it, and the realistic maximum of its
+    #: elements where the host shows its shape (``tensors.py`` sizes what it addresses)
+    tensor_name: str | None = None
+    tensor_elements: int | None = None
 
     def with_(self, **changes) -> "Value":
         return replace(self, **changes)

@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from . import sizes
+from . import sizes, tensors
 from .facts import Risk
 from .values import Value, short_int
 
@@ -165,9 +165,36 @@ def _expr_max(code: str, table: dict[str, int]) -> int | None:
         letter=lambda kind: min(table[kind], table["head_dim"]))
 
 
+def _small_tensors(risk: Risk, table: dict[str, int]) -> str | None:
+    """Why every address the risk reaches is in a tensor of fewer than 2**31 elements;
+    None when one of them may be larger (or nothing says)."""
+    if not risk.uses:
+        return None
+    reasons = []
+    for use in risk.uses:
+        found = tensors.extent(use.pointer, table)
+        if found is None or found.maximum >= LIMIT:
+            return None
+        if found.why not in reasons:
+            reasons.append(found.why)
+    return "; ".join(reasons[:2]) + ("; ..." if len(reasons) > 2 else "")
+
+
 def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
     if risk.host_guard is not None:
         return Verdict(BOUNDED, f"every launch checks the int32 range first ({risk.host_guard})")
+    verdict = _by_operands(risk, table)
+    if verdict.tier == REALISTIC:
+        small = _small_tensors(risk, table)
+        if small is not None:
+            # an in-bounds offset stays below the elements of the tensor it addresses
+            return Verdict(UNREALISTIC, f"only at unrealistic sizes: every address it reaches stays inside a "
+                                        f"tensor below {short_int(LIMIT)} elements ({small})")
+    return verdict
+
+
+def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
+    """The verdict from what the index runs over and what the stride spans."""
     if risk.kind == "product" and risk.index is not None and risk.stride is not None:
         idx, st = risk.index, risk.stride
         if idx.value.guarded or st.value.guarded:
@@ -180,6 +207,14 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table)
+        if st.value.small_literal and st.value.const is None and e.kind is not None and not e.why.startswith("at most") \
+                and table[e.kind] < LIMIT:
+            # `pid_m * BLOCK_M`: a block index named for a dimension times its block size
+            # is where the block starts along that dimension, never past its extent; an
+            # index that says nothing keeps the flat reading (`pid * BLOCK_SIZE` over all
+            # the elements of a tensor)
+            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code} * {st.code}` is where a block "
+                                        f"starts along {sizes.noun(e.kind)}, at most {table[e.kind]:,}")
         s = stride_extent(st.value, st.code, e.outer, table, e.kind)
         if e.kind == "batch" and s.kind == "tokens":
             # `i_b * T`: where a sequence starts, never past the tokens of the whole batch;
