@@ -95,15 +95,42 @@ def _widen_index_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     definition = _sole_definition(ctx, risk)
     if definition is not None:
         value = definition.value
-        edits = widen_edits(value, idx.value.width, risk.function, ctx.kernels.imports, idx.value.tensor)
+        edits = _widen(ctx, value, idx.value.width, risk, idx.value.tensor)
         name = idx.node.value
         return NodeFix(Applicability.SAFE, f"Widen `{name}` to int64 where it is defined", edits)
     # A parameter may be a constexpr at some call site (a stride of 1 is specialised
     # to one): `.to` does not compile on those, `tl.cast` does.
     is_param = isinstance(idx.node, cst.Name) and (risk.function.name, idx.node.value) in ctx.facts.params
     width = Width.CONST if is_param else idx.value.width
-    edits = widen_edits(idx.node, width, risk.function, ctx.kernels.imports, idx.value.tensor)
+    edits = _widen(ctx, idx.node, width, risk, idx.value.tensor)
     return NodeFix(Applicability.SAFE, f"Widen `{idx.code}` to int64 before the multiply", edits)
+
+
+def _widen(ctx: RuleContext, node: cst.BaseExpression, width: Width, risk: Risk, tensor: bool):
+    """Widen ``node``; a value that ends in a cast to int32 gets that cast made int64
+    instead of a second cast after it (``x.to(tl.int32).to(tl.int64)``)."""
+    dtype = int32_cast_dtype(node)
+    if dtype is not None:
+        return (NodeEdit(dtype, risk.function, "replace", int64(ctx.kernels.imports)),)
+    return widen_edits(node, width, risk.function, ctx.kernels.imports, tensor)
+
+
+def int32_cast_dtype(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The dtype argument of ``x.to(tl.int32)`` or ``tl.cast(x, tl.int32)`` (not a
+    bitcast, whose width must match), else None."""
+    if not isinstance(node, cst.Call) or node.lpar or not isinstance(node.func, (cst.Attribute, cst.Name)):
+        return None
+    callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value
+    if any(a.keyword is not None and a.keyword.value == "bitcast" for a in node.args):
+        return None
+    position = {"to": 0, "cast": 1}.get(callee)
+    if position is None:
+        return None
+    dtypes = [a.value for a in node.args if a.keyword is not None and a.keyword.value == "dtype"]
+    positional = [a.value for a in node.args if a.keyword is None]
+    dtype = dtypes[0] if dtypes else (positional[position] if len(positional) > position else None)
+    last = dtype.attr.value if isinstance(dtype, cst.Attribute) else getattr(dtype, "value", None)
+    return dtype if last == "int32" else None
 
 
 def _sole_definition(ctx: RuleContext, risk: Risk) -> cst.Assign | None:

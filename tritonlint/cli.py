@@ -11,13 +11,18 @@ from pathlib import Path
 from . import __version__, add_noqa, baseline
 from .diagnostics import FileResult
 from .engine import check_paths, missing_paths
+from .config_overrides import ConfigAction
+from .cli_flags import add_convention_arguments
 from .options import overrides_from
 from .reporters import Report, render
-from .reporters.output import emit, print_errors, print_noqa_warnings, statistics, statistics_json, use_color
+from .reporters.output import emit, print_errors, print_noqa_warnings, statistics_json, terminal_width, use_color
+from .reporters.text import fixed_sentence, statistics_text
+from .show import show_files, show_settings
+from .stdin import check_stdin, reads_stdin, stdin_diff
 from .settings import ConfigError, Resolver
 
 SUBCOMMANDS = ("check", "rule", "review")
-FORMATS = ("text", "json", "github", "sarif", "markdown")
+FORMATS = ("text", "concise", "json", "github", "sarif", "markdown")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +42,8 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
     p.add_argument("--output-file", "-o", type=Path, help="write the report to this file")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-    p.add_argument("--config", type=Path, help="configuration file (instead of the nearest pyproject.toml)")
+    p.add_argument("--config", action=ConfigAction, help="a configuration file (instead of the nearest "
+                   "pyproject.toml), or a TOML `KEY = VALUE` pair overriding one setting (repeatable)")
     p.add_argument("--target-version", help="oldest Triton version the kernels must be correct on (default 3.0)")
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix) or show them")
@@ -50,12 +56,13 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
                    help="also check files that .gitignore ignores")
     p.add_argument("--strict", action="store_true",
                    help="report every int32 product that reaches an address, also those no realistic size wraps")
-    p.add_argument("--statistics", action="store_true", help="print counts by rule")
+    p.add_argument("--statistics", action="store_true", help="print counts by rule instead of the findings")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    add_convention_arguments(p)
+    baseline.add_arguments(p)
     add_noqa.add_arguments(p)
     p.add_argument("--show-suppressed", action="store_true",
                    help="with --format json, also list the findings silenced by `# noqa`, with their reason")
-    baseline.add_arguments(p)
 
 
 def run_check(args) -> int:
@@ -63,7 +70,8 @@ def run_check(args) -> int:
     if noqa_error:
         print(f"tritonlint: error: {noqa_error}", file=sys.stderr)
         return 2
-    paths = args.paths or [Path(".")]
+    from_stdin = reads_stdin(args)
+    paths = [] if from_stdin else (args.paths or [Path(".")])
     missing = missing_paths(paths)
     if missing:
         for p in missing:
@@ -71,7 +79,14 @@ def run_check(args) -> int:
         return 2
     try:
         resolver = Resolver(overrides_from(args), args.config)
-        if args.fix or args.diff or args.fix_only:
+        if args.show_files or args.show_settings:
+            emit(show_files(paths, resolver) if args.show_files else show_settings((paths or [Path(".")])[0], resolver),
+                 args.output_file)
+            return 0
+        if from_stdin:
+            result, source, fixed_source = check_stdin(args, resolver)
+            results, diffs = [result], [d for d in [stdin_diff(result.path, source, fixed_source)] if d and args.diff]
+        elif args.fix or args.diff or args.fix_only:
             results, diffs = _fix(paths, resolver, args)
         else:
             results, diffs = check_paths(paths, resolver), []
@@ -86,8 +101,14 @@ def run_check(args) -> int:
         print(f"tritonlint: error: {e}", file=sys.stderr)
         return 2
     report = Report(results, fix_mode=bool(args.fix or args.fix_only), unsafe_fixes=args.unsafe_fixes,
-                    statistics=args.statistics)
+                    statistics=args.statistics, show_fixes=args.show_fixes is not False,
+                    list_fixed=bool(args.show_fixes), quiet=args.quiet or args.silent)
     report.extra["show_suppressed"] = args.show_suppressed
+    changed = report.fixed + report.resolved > 0
+    report_stream = None
+    if from_stdin and (args.fix or args.fix_only) and not args.diff:
+        sys.stdout.write(fixed_source)  # editors replace the buffer with it; the report goes to stderr
+        report_stream = sys.stderr
     if args.diff:
         emit("".join(diffs), args.output_file)
         for r in results:
@@ -98,21 +119,29 @@ def run_check(args) -> int:
             return 2
         return 1 if diffs else 0
     if args.fix_only:
-        fixed = report.fixed
-        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+        if not report.quiet:
+            print(fixed_sentence(report), file=sys.stderr)
         print_errors(report)
-        return 2 if report.errors else 0
-    text = render(args.format, report, color=use_color(args.color, args.output_file)) if args.format == "text" else render(args.format, report)
-    if args.statistics and args.format == "text":
-        text += statistics(report)
+        return 2 if report.errors else (1 if changed and args.exit_non_zero_on_fix else 0)
+    if args.statistics and args.format in ("text", "concise"):
+        text = statistics_text(report)  # as ruff: the counts replace the findings
     elif args.statistics and args.format == "json":
         text = statistics_json(report)  # as ruff: the counts replace the findings in JSON
-    emit(text, args.output_file)
-    if args.format != "text":
+    elif args.format == "text":
+        stream = report_stream or sys.stdout
+        text = render("text", report, color=use_color(args.color, args.output_file, stream),
+                      width=terminal_width(args.output_file))
+    else:
+        text = render(args.format, report)
+    if not args.silent or args.output_file is not None:
+        emit(text, args.output_file, report_stream)
+    if args.format not in ("text", "concise"):
         print_errors(report)
     if report.errors:
         return 2
     if report.diagnostics and not args.exit_zero:
+        return 1
+    if changed and args.exit_non_zero_on_fix:
         return 1
     return 0
 
@@ -159,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # pragma: no cover
         return 0
+    except Exception as e:  # anything else is our bug: say so, exit 2
+        from .crash import report_crash
+
+        return report_crash(e)
 
 
 if __name__ == "__main__":  # pragma: no cover

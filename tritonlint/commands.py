@@ -9,6 +9,8 @@ import re
 import sys
 from pathlib import Path
 
+from .config_overrides import ConfigAction
+
 REVIEW_FORMATS = ("markdown", "text", "json", "github", "sarif")
 
 
@@ -44,7 +46,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     review.add_argument("--select", help="comma-separated codes or prefixes to enable (ALL for every rule)")
     review.add_argument("--extend-select", help="codes or prefixes to enable in addition")
     review.add_argument("--ignore", help="codes or prefixes to disable")
-    review.add_argument("--config", type=Path, help="configuration file (instead of the nearest pyproject.toml)")
+    review.add_argument("--config", action=ConfigAction, help="a configuration file (instead of the nearest "
+                        "pyproject.toml), or a TOML `KEY = VALUE` pair overriding one setting (repeatable)")
     review.add_argument("--target-version", help="oldest Triton version the kernels must be correct on")
     review.add_argument("--exit-zero", action="store_true", help="exit 0 even when new findings are found")
     review.add_argument("--statistics", action="store_true", help="counts by rule: added to text, github and sarif; "
@@ -91,12 +94,23 @@ def rule_markdown(rule) -> str:
             f"Fix: **{fix}**. Enabled by default: **{default}**.\n\n{rule.docs.strip()}\n")
 
 
-def _console(args):
+def _print_rich(args, renderable) -> None:
+    """Render at the terminal's width (``COLUMNS`` wins; 100 through a pipe), in
+    colour as ``--color``, ``NO_COLOR`` and ``FORCE_COLOR`` say, without the
+    trailing padding rich adds to every line."""
+    import io
+    import shutil
+
     from rich.console import Console
 
-    color = {"always": True, "never": False}.get(args.color, sys.stdout.isatty())
-    return Console(force_terminal=color, color_system="standard" if color else None, no_color=not color,
-                   highlight=False, width=None if sys.stdout.isatty() else 100)
+    from .reporters.output import use_color
+
+    color = use_color(args.color)
+    width = shutil.get_terminal_size((100, 24)).columns  # COLUMNS first, then the terminal, then 100
+    buf = io.StringIO()
+    Console(file=buf, force_terminal=color, color_system="standard" if color else None, no_color=not color,
+            highlight=False, width=width).print(renderable)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines()))
 
 
 def run_rule(args) -> int:
@@ -132,7 +146,7 @@ def run_rule(args) -> int:
 
         # `2**31` outside a code span would render as a bold "31".
         doc = re.sub(r"(?<=\d)\*\*(?=\d)", r"\\*\\*", rule_markdown(rule))
-        _console(args).print(Markdown(doc))
+        _print_rich(args, Markdown(doc))
     return 0
 
 

@@ -106,7 +106,9 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     error: ParseError | None = None
     kernels: int = 0
-    fixed: int = 0  # findings removed by --fix in this file
+    fixed: int = 0  # findings removed by --fix in this file, of those it was asked to fix
+    fixed_codes: tuple[str, ...] = ()  # the code of each of them (for --show-fixes)
+    resolved: int = 0  # other findings that went away with them
     fix_failure: str | None = None  # why --fix rolled this file back
     #: "path:line: message" for each `# noqa` that names an unknown code or is malformed
     warnings: list[str] = field(default_factory=list)

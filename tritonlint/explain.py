@@ -41,8 +41,14 @@ def chain(risk: Risk) -> tuple[str, ...]:
             if name in seen or not what:
                 continue
             seen.add(name)
-            out.append(str(what) if "@" in name else f"{name}: {what}")
+            out.append(str(what) if "@" in name else chain_line(name, str(what)))
     return tuple(out)
+
+
+def chain_line(name: str, what: str) -> str:
+    """"pid" and "= tl.program_id(0)" -> "pid = tl.program_id(0)"; "i_t" and "loop
+    index over range(NT)" -> "i_t: loop index over range(NT)"."""
+    return f"{name} {what}" if what.startswith("= ") else f"{name}: {what}"
 
 
 def width_note(v: Value) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,12 @@ PRIORITY = {"TL004": 0, "TL005": 1, "TL001": 2, "TL006": 3, "TL003": 4, "TL002":
 class FixOutcome:
     text: str  # the fixed text (the original when nothing applied or rolled back)
     result: FileResult  # findings remaining in ``text``
-    fixed: int  # findings removed
+    fixed: int  # findings with an applicable fix that are gone (what the summary called fixable)
     failure: str | None = None
+    fixed_codes: tuple[str, ...] = ()  # the code of each of them
+    #: findings without an applicable fix that went away with the others (a product
+    #: widened downstream of a narrowing cast takes the narrowing's finding with it)
+    resolved: int = 0
 
 
 def applicable(d: Diagnostic, unsafe: bool) -> bool:
@@ -82,7 +87,6 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, cod
     if first.error is not None:
         return FixOutcome(text, first, 0, None)
     current, result = text, first
-    before = len([d for d in first.diagnostics if not d.suppressed])
     for _ in range(MAX_ROUNDS):
         edits = _select_round(result.diagnostics, unsafe)
         if not edits:
@@ -100,8 +104,26 @@ def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, cod
         current, result = candidate, checked
     else:
         return FixOutcome(text, first, 0, f"fixes did not settle after {MAX_ROUNDS} rounds; the file was left unchanged")
-    after = len([d for d in result.diagnostics if not d.suppressed])
-    return FixOutcome(current, result, max(before - after, 0))
+    fixed_codes, resolved = _gone(first.diagnostics, result.diagnostics, unsafe)
+    return FixOutcome(current, result, len(fixed_codes), None, fixed_codes, resolved)
+
+
+def _gone(before: list[Diagnostic], after: list[Diagnostic], unsafe: bool) -> tuple[tuple[str, ...], int]:
+    """Which findings the fixes removed, matched by rule, kernel and expression (the
+    lines move), split into those --fix was asked to fix and those that went with them.
+    Counting the two together made "Fixed N" exceed the summary's "N fixable"."""
+    remaining = Counter((d.code, d.kernel, d.expression) for d in after if not d.suppressed)
+    fixed: list[str] = []
+    resolved = 0
+    for d in sorted((d for d in before if not d.suppressed), key=lambda d: not applicable(d, unsafe)):
+        key = (d.code, d.kernel, d.expression)
+        if remaining[key]:
+            remaining[key] -= 1
+        elif applicable(d, unsafe):
+            fixed.append(d.code)
+        else:
+            resolved += 1
+    return tuple(fixed), resolved
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -131,7 +153,7 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool,
         return check_file(path, settings), "", ""
     outcome = fix_text(source.text, str(path), settings, unsafe, launches=launches)
     result = outcome.result
-    result.fixed = outcome.fixed
+    result.fixed, result.fixed_codes, result.resolved = outcome.fixed, outcome.fixed_codes, outcome.resolved
     result.fix_failure = outcome.failure
     if outcome.text != source.text and write:
         try:
@@ -139,6 +161,6 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool,
         except OSError as e:
             unfixed = check_source(source.text, str(path), settings, launches=launches)
             result.fix_failure = f"cannot write the fixed file: {e}"
-            result.fixed = 0
+            result.fixed, result.fixed_codes, result.resolved = 0, (), 0
             result.diagnostics, result.source = unfixed.diagnostics, unfixed.source
     return result, source.text, outcome.text

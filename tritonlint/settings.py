@@ -24,9 +24,11 @@ DEFAULT_EXCLUDES = (
 SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9")
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
-    "force-exclude", "int64-pointers", "strict", "sizes", "respect-gitignore",
+    "force-exclude", "int64-pointers", "strict", "sizes", "respect-gitignore", "extend-per-file-ignores",
     "baseline",
 }
+#: settings whose command-line value adds to the configuration's instead of replacing it
+EXTENDING = ("extra_selections", "extend_exclude", "extend_per_file_ignores", "sizes")
 
 
 class ConfigError(Exception):
@@ -41,6 +43,9 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    extend_per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: rule selections layered after this file's own (``--config KEY=VALUE``, then the flags)
+    extra_selections: tuple = ()
     target_version: str = "3.0"
     force_exclude: bool = False
     #: skip files ignored by .gitignore (ruff's respect-gitignore)
@@ -70,20 +75,17 @@ class Settings:
         return int(major), int(minor)
 
     def enabled_codes(self, all_codes: dict[str, bool]) -> frozenset[str]:
-        """Codes to run, from ``{code: enabled_by_default}``."""
-        if self.select is None:
-            base = {c for c, default in all_codes.items() if default}
-        else:
-            base = expand(self.select, all_codes, self.source)
-        base |= expand(self.extend_select, all_codes, self.source)
-        base -= expand(self.ignore, all_codes, self.source)
-        return frozenset(base)
+        """Codes to run, from ``{code: enabled_by_default}`` (ruff's resolution: see selection.py)."""
+        from .selection import RuleSelection, resolve
+
+        own = RuleSelection(self.select, self.extend_select, self.ignore, self.source)
+        return resolve((own, *self.extra_selections), all_codes)
 
     def ignored_for(self, path: Path, all_codes: dict[str, bool]) -> frozenset[str]:
         rel = _relative(path, self.root)
         out: set[str] = set()
-        for pattern, codes in self.per_file_ignores:
-            if _match(rel, pattern):
+        for pattern, codes in (*self.per_file_ignores, *self.extend_per_file_ignores):
+            if _match_anchored(path, rel, pattern):
                 out |= expand(codes, all_codes, self.source)
         return frozenset(out)
 
@@ -91,7 +93,7 @@ class Settings:
         rel = _relative(path, self.root)
         parts = rel.split("/")
         for pattern in (*self.exclude, *self.extend_exclude):
-            if _match(rel, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
+            if _match_anchored(path, rel, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
                 return True
         return False
 
@@ -120,6 +122,14 @@ def _relative(path: Path, root: Path) -> str:
 def _match(rel: str, pattern: str) -> bool:
     pattern = pattern.rstrip("/")
     return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or fnmatch.fnmatch(rel.split("/")[-1], pattern)
+
+
+def _match_anchored(path: Path, rel: str, pattern: str) -> bool:
+    """Patterns from the command line are anchored at the current directory (made
+    absolute); the configuration's are relative to its own directory."""
+    if pattern.startswith("/"):
+        return _match(path.resolve().as_posix(), pattern)
+    return _match(rel, pattern)
 
 
 def _strings(value, key: str, where: str) -> tuple[str, ...]:
@@ -154,11 +164,12 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{where}: `respect-gitignore` must be true or false")
         changes["respect_gitignore"] = table["respect-gitignore"]
-    if "per-file-ignores" in table:
-        pfi = table["per-file-ignores"]
-        if not isinstance(pfi, dict):
-            raise ConfigError(f"{where}: `per-file-ignores` must be a table of pattern = [codes]")
-        changes["per_file_ignores"] = tuple((k, _strings(v, f"per-file-ignores.{k}", where)) for k, v in pfi.items())
+    for key in ("per-file-ignores", "extend-per-file-ignores"):
+        if key in table:
+            pfi = table[key]
+            if not isinstance(pfi, dict):
+                raise ConfigError(f"{where}: `{key}` must be a table of pattern = [codes]")
+            changes[key.replace("-", "_")] = tuple((k, _strings(v, f"{key}.{k}", where)) for k, v in pfi.items())
     if "int64-pointers" in table:
         changes["int64_pointers"] = _strings(table["int64-pointers"], "int64-pointers", where)
     if "baseline" in table:
@@ -239,4 +250,8 @@ class Resolver:
         return Settings(root=Path.cwd())
 
     def _apply(self, settings: Settings) -> Settings:
-        return replace(settings, **self.overrides) if self.overrides else settings
+        if not self.overrides:
+            return settings
+        changes = {key: (*getattr(settings, key), *value) if key in EXTENDING else value
+                   for key, value in self.overrides.items()}
+        return replace(settings, **changes)

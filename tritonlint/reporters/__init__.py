@@ -17,6 +17,8 @@ class Report:
     unsafe_fixes: bool = False
     show_fixes: bool = True
     statistics: bool = False
+    quiet: bool = False  # the findings only: no summary
+    list_fixed: bool = False  # --show-fixes: after --fix, list what was fixed by file and rule
     extra: dict = field(default_factory=dict)
 
     @property
@@ -55,17 +57,22 @@ class Report:
         return sum(r.fixed for r in self.results)
 
     @property
+    def resolved(self) -> int:
+        """Findings --fix was not asked to fix that went away with the fixed ones."""
+        return sum(r.resolved for r in self.results)
+
+    @property
     def fix_failures(self) -> list[FileResult]:
         return [r for r in self.results if r.fix_failure]
 
 
-def render(fmt: str, report: Report, color: bool | None = None) -> str:
+def render(fmt: str, report: Report, color: bool | None = None, width: int | None = None) -> str:
     if fmt == "json":
         from .json import render as r
     elif fmt == "text":
         from .text import render as r
 
-        return r(report, color=color)
+        return r(report, color=color, width=width)
     else:
         import importlib
 

@@ -84,7 +84,10 @@ def fix_diff(d: Diagnostic, source: str) -> str:
 
 
 def _chain_item(item: str) -> str:
-    """"i_t: loop index over range(NT)" -> "`i_t`: loop index over range(NT)"."""
+    """"i_t: loop index over range(NT)" -> "`i_t`: loop index over range(NT)";
+    "pid = tl.program_id(0)" -> "`pid = tl.program_id(0)`"."""
+    if re.fullmatch(r"[A-Za-z_]\w* = .+", item):
+        return code(item)
     name, sep, what = item.partition(": ")
     prose = re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", name)  # "loaded from memory, ...": not a value
     if sep and name and "`" not in name and not prose:

@@ -1,28 +1,53 @@
-"""Writing a report out: to stdout or a file, in colour or not, the statistics
-forms, and parse errors on stderr. Shared by ``check`` and ``review``."""
+"""Writing a report out: to stdout or a file, in colour or not, at the terminal's
+width, the statistics forms, and parse errors on stderr. Shared by ``check`` and
+``review``."""
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
 from . import Report
 
 
-def emit(text: str, output_file: Path | None) -> None:
+def emit(text: str, output_file: Path | None, stream=None) -> None:
+    """Write to ``output_file`` (creating its directory) or to ``stream`` (stdout)."""
     if output_file is not None:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
         output_file.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stream = stream or sys.stdout
+        stream.write(text)
+        stream.flush()
 
 
-def use_color(choice: str, output_file: Path | None) -> bool:
-    """``--color auto|always|never``: auto is colour on a terminal, never into a file."""
+def use_color(choice: str, output_file: Path | None = None, stream=None) -> bool:
+    """``--color auto|always|never``; the flag wins. Under ``auto``: never into a
+    file; ``NO_COLOR`` (set and not empty) turns colour off, else ``FORCE_COLOR``
+    turns it on even through a pipe, else colour on a terminal."""
     if choice == "always":
         return True
     if choice == "never" or output_file is not None:
         return False
-    return sys.stdout.isatty()
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return (stream or sys.stdout).isatty()
+
+
+def terminal_width(output_file: Path | None = None) -> int | None:
+    """The columns to fit code frames in: ``COLUMNS`` when set, else the terminal's;
+    None (lines are never cut) into a file or a pipe without ``COLUMNS``."""
+    if output_file is not None:
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def print_errors(report: Report) -> None:
