@@ -51,7 +51,8 @@ def _identities(results: list[FileResult], directory: Path) -> list[tuple[FileRe
     out = []
     for r in results:
         live = [i for i, d in enumerate(r.diagnostics) if not d.suppressed]
-        for i, ident in zip(live, identities([r.diagnostics[i] for i in live], _anchor(r.path, directory), r.source)):
+        for i, ident in zip(live, identities([r.diagnostics[i] for i in live], _anchor(r.path, directory), r.source),
+                             strict=True):
             out.append((r, i, ident))
     return out
 

@@ -324,7 +324,7 @@ def review(ref: str, paths: list[Path], resolver: Resolver, cwd: Path | None = N
         changed = changed_lines(old, source.text) if old is not None else None
         sides.append(_Side(change.path, head.diagnostics, source.text, before.diagnostics, old, changed, head))
         out.sources[display] = source.text
-    for side, new in zip(sides, _match_all(sides)):
+    for side, new in zip(sides, _match_all(sides), strict=True):
         head = side.result
         if head is None:
             continue
