@@ -4,8 +4,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 for p in (str(TESTS), str(ROOT)):
     if p not in sys.path:
         sys.path.insert(0, p)
+
+
+#: The terminal settings the output honours (colour, width): tests compare plain,
+#: full-width output, whatever the environment that runs them exports.
+TERMINAL_VARIABLES = ("COLUMNS", "NO_COLOR", "FORCE_COLOR")
+
+
+@pytest.fixture(autouse=True)
+def _plain_terminal(monkeypatch):
+    for name in TERMINAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)

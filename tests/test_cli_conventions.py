@@ -165,6 +165,9 @@ def test_stdin(repo, capsys, monkeypatch):
     rc, out, _ = run(capsys, "check", "--stdin-filename", "sub/k.py", "--format", "concise", stdin=BUGGY,
                      monkeypatch=monkeypatch)
     assert rc == 1 and out.startswith("sub/k.py:8:22: TL002 ")
+    rc, out, err = run(capsys, "check", "--stdin-filename", "s.py", "k.py", "--format", "concise",
+                       stdin=BUGGY.replace("pid * stride", "pid * 4"), monkeypatch=monkeypatch)
+    assert rc == 0 and "ignoring k.py in favour of stdin" in err, "stdin is read, the path is not"
     rc, out, _ = run(capsys, "check", "--stdin-filename", "tests/k.py", "--per-file-ignores", "tests/*:TL002",
                      stdin=BUGGY, monkeypatch=monkeypatch)
     assert rc == 0, "settings and per-file ignores apply to the name"

@@ -9,17 +9,24 @@ import sys
 from pathlib import Path
 
 from . import __version__, add_noqa, baseline
+from .cli_flags import add_convention_arguments
+from .config_overrides import ConfigAction
 from .diagnostics import FileResult
 from .engine import check_paths, missing_paths
-from .config_overrides import ConfigAction
-from .cli_flags import add_convention_arguments
 from .options import overrides_from
 from .reporters import Report, render
-from .reporters.output import emit, print_errors, print_noqa_warnings, statistics_json, terminal_width, use_color
+from .reporters.output import (
+    emit,
+    print_errors,
+    print_noqa_warnings,
+    statistics_json,
+    terminal_width,
+    use_color,
+)
 from .reporters.text import fixed_sentence, statistics_text
+from .settings import ConfigError, Resolver
 from .show import show_files, show_settings
 from .stdin import check_stdin, reads_stdin, stdin_diff
-from .settings import ConfigError, Resolver
 
 SUBCOMMANDS = ("check", "rule", "review")
 FORMATS = ("text", "concise", "json", "github", "sarif", "markdown")
@@ -188,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # pragma: no cover
         return 0
-    except Exception as e:  # anything else is our bug: say so, exit 2
+    except Exception as e:  # noqa: BLE001 - anything else is our bug: say so, exit 2
         from .crash import report_crash
 
         return report_crash(e)

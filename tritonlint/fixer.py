@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from .diagnostics import Applicability, Diagnostic, Edit, FileResult
 from .engine import SourceFile, check_source
 from .launch_facts import LaunchIndex

@@ -23,6 +23,10 @@ def check_stdin(args, resolver: Resolver) -> tuple[FileResult, str, str]:
     from .fixer import fix_text
     from .launch_facts import LaunchIndex
 
+    ignored = [str(p) for p in args.paths if str(p) != "-"]
+    if ignored:  # as ruff: the source comes from stdin, the paths are not read
+        print(f"tritonlint: warning: ignoring {', '.join(ignored)} in favour of stdin (--stdin-filename)",
+              file=sys.stderr)
     text = sys.stdin.read()
     name = args.stdin_filename or "-"
     settings = resolver.for_path(Path(name) if args.stdin_filename else Path.cwd())
