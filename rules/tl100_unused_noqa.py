@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Collection, Mapping
 
 from tritonlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position
-from tritonlint.suppressions import OWN_PREFIX, Directive, Suppressions
+from tritonlint.suppressions import OWN_PREFIX, Directive, Suppressions, lines_with_endings
 
 from .base import Invalid, Rule, RuleContext
 
@@ -133,7 +133,7 @@ def scale(x_ptr, stride, BLOCK: tl.constexpr):
         """One diagnostic per directive with something unused. ``used``: line -> the codes
         of the findings a `# noqa` on that line silences; ``enabled``: the codes that run
         on this file; ``known``: every rule code; ``kernel_at``: the kernel around a line."""
-        lines = text.splitlines(keepends=True)
+        lines = lines_with_endings(text)
         out = []
         for directive in sorted(sup.directives.values(), key=lambda d: d.line):
             kernel = kernel_at(directive.line)

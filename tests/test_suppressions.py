@@ -288,3 +288,13 @@ def test_add_noqa_leaves_a_file_that_does_not_parse_alone(tmp_path, capsys):
     broken = kernel() + "def broken(:\n"
     code, out, err = cli(tmp_path, capsys, broken, "--add-noqa")
     assert code == 2 and "E999" in out + err and (tmp_path / "k.py").read_text() == broken
+
+
+def test_a_form_feed_does_not_shift_the_lines(tmp_path, capsys):
+    # str.splitlines() also splits at a form feed; the tokenizer and the positions do not
+    text = kernel().replace("import triton.language as tl\n", "import triton.language as tl\n\x0c\n")
+    code, _, _ = cli(tmp_path, capsys, text, "--add-noqa")
+    assert code == 0 and (tmp_path / "k.py").read_text() == text.replace(" 0.0)\n", " 0.0)  # noqa: TL002\n")
+    on = Settings(select=("TL002", "TL100"))
+    assert fix_text(clean("  # noqa: TL002").replace("tl\n", "tl\n\x0c\n", 1), "k.py", on).text == clean().replace(
+        "tl\n", "tl\n\x0c\n", 1)

@@ -102,7 +102,7 @@ def _codes_by_line(result: FileResult) -> dict[int, set[str]]:
 def add_directives(text: str, wanted: dict[int, set[str]], reason: str = "") -> tuple[str, int]:
     """``text`` with ``# noqa`` for ``wanted`` (line -> codes), and how many lines changed."""
     sup = suppressions.parse(text, rule_defaults())
-    lines = text.splitlines(keepends=True)
+    lines = suppressions.lines_with_endings(text)
     count = 0
     for line_no, codes in sorted(wanted.items()):
         if not 1 <= line_no <= len(lines):

@@ -36,6 +36,12 @@ _CODE = re.compile(r"[A-Z]+[0-9]+\b|" + OWN_PREFIX + r"[A-Z0-9]*\b")
 _SEPARATOR = re.compile(r"\s*,\s*|\s+")
 # What may stand between the codes and the reason: `# noqa: TL002 - why`, `... # why`.
 _REASON_LEAD = re.compile(r"[\s,;:#\-\u2013\u2014]*")
+_ANY_NOQA = re.compile("noqa", re.IGNORECASE)
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_AFTER_NEWLINE = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+# Python 3.12 splits an f-string into several tokens; before, it is one STRING
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,23 @@ class Suppressions:
     file_reason: str = ""
     #: "line: message" for every code that is not a rule, and every malformed directive
     warnings: list[tuple[int, str]] = field(default_factory=list)
-    #: a line that cannot take a comment -> the line whose end can (ruff's noqa_row)
-    moved: dict[int, int] = field(default_factory=dict)
+    source: str = ""
+    #: a line that cannot take a comment -> the line whose end can (ruff's noqa_row);
+    #: None until a finding's line needs it (tokenizing is most of the cost)
+    moved: dict[int, int] | None = None
+    _lines: list[str] | None = field(default=None, repr=False)
 
     def noqa_line(self, line: int) -> int:
         """The line a `# noqa` must be on to silence a finding that starts on ``line``."""
+        if self.moved is None:
+            if self._lines is None:
+                self._lines = _physical_lines(self.source)
+            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+            # only a line that opens a triple-quoted string or ends with a backslash can
+            # end inside a token: any other line takes a comment at its end
+            if '"""' not in text and "'''" not in text and not text.endswith("\\"):
+                return line
+            self.moved = _scan(self.source)[1]
         seen = set()
         while line in self.moved and line not in seen:
             seen.add(line)
@@ -105,7 +123,9 @@ class Suppressions:
 
 def parse(source: str, known: Collection[str]) -> Suppressions:
     """Every ``# noqa`` of ``source``; ``known`` are the rule codes that exist."""
-    out = Suppressions()
+    out = Suppressions(source=source)
+    if _ANY_NOQA.search(source) is None:
+        return out
     comments, out.moved = _scan(source)
     for line, column, text, own_line in comments:
         if "noqa" not in text.lower():
@@ -182,14 +202,14 @@ def _scan(source: str) -> tuple[list[tuple[int, int, str, bool]], dict[int, int]
                 comments.append((line, col, tok.string, not tok.line[:col].strip()))
             elif tok.type == tokenize.STRING and tok.end[0] > tok.start[0]:
                 _move(moved, tok.start[0], tok.end[0])
-            elif tok.type == getattr(tokenize, "FSTRING_START", None):
+            elif tok.type == _FSTRING_START:
                 fstring_starts.append(tok.start[0])
-            elif tok.type == getattr(tokenize, "FSTRING_END", None) and fstring_starts:
+            elif tok.type == _FSTRING_END and fstring_starts:
                 _move(moved, fstring_starts.pop(), tok.end[0])
     except (tokenize.TokenError, SyntaxError):
         pass
     commented = {line for line, *_ in comments}
-    lines = source.splitlines()
+    lines = _physical_lines(source)
     for i, text in enumerate(lines, 1):
         # a backslash continuation: the statement's comment goes after its last line
         if text.endswith("\\") and i < len(lines) and i not in moved and i not in commented:
@@ -197,9 +217,21 @@ def _scan(source: str) -> tuple[list[tuple[int, int, str, bool]], dict[int, int]
     return comments, moved
 
 
+def _physical_lines(source: str) -> list[str]:
+    """Lines as the tokenizer counts them (str.splitlines also splits at form feeds
+    and other separators, which would shift the line numbers)."""
+    return _NEWLINE.split(source)
+
+
+def lines_with_endings(source: str) -> list[str]:
+    """``source.splitlines(keepends=True)``, but only at the newlines the tokenizer
+    counts, so that index ``n - 1`` is line ``n`` of a comment or a finding."""
+    return [line for line in _AFTER_NEWLINE.split(source) if line]
+
+
 def _move(moved: dict[int, int], first: int, last: int) -> None:
     for line in range(first, last):
         moved[line] = last
 
 
-__all__ = ["ALL", "Code", "Directive", "Suppression", "Suppressions", "parse"]
+__all__ = ["ALL", "Code", "Directive", "Suppression", "Suppressions", "lines_with_endings", "parse"]
