@@ -147,6 +147,9 @@ def test_kind_names():
     assert sizes.kind_of_name("topk_ids") == "topk"
     assert sizes.kind_of_name("token_idx") == "tokens"
     assert sizes.kind_of_name("frobnicate") is None
+    # a grid of one program per SM or core, a context-parallel rank
+    assert {sizes.kind_of_name(n) for n in ("num_sms", "NUM_SMS", "num_cores", "world_size", "i_r")} == {"splits"}
+    assert sizes.kind_of_name("scores") is None
 
 
 HOST_PICKED_WIDTH = HEADER + """
@@ -236,3 +239,23 @@ def test_a_named_block_index_times_its_block_size_is_where_the_block_starts():
     assert "is where a block starts along tokens" in d.size_note
     # an index that says nothing keeps the flat reading: `pid * BLOCK` over all of a tensor's elements
     assert codes_by_expr(BLOCK_STARTS.replace("IDX", "g"), DEFAULT) == {"g * BLOCK_M": "realistic"}
+
+
+PERSISTENT = HEADER + '''
+@triton.jit
+def persistent_rows(x_ptr, stride_row):
+    pid = tl.program_id(0)
+    tl.store(x_ptr + pid * stride_row, 0.0)
+
+
+def launch(x):
+    GRID
+    persistent_rows[grid](x, x.stride(0))
+'''
+
+
+def test_a_grid_of_one_program_per_sm_bounds_the_program_id():
+    per_sm = PERSISTENT.replace("GRID", "grid = (torch.cuda.get_device_properties(0).multi_processor_count,)")
+    assert codes_by_expr(per_sm, STRICT) == {"pid * stride_row": "unrealistic"}
+    assert codes_by_expr(PERSISTENT.replace("GRID", "grid = (NUM_SMS,)"), STRICT) == {"pid * stride_row": "unrealistic"}
+    assert codes_by_expr(PERSISTENT.replace("GRID", "grid = (x.shape[0],)"), DEFAULT) == {"pid * stride_row": "realistic"}

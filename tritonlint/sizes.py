@@ -39,7 +39,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
               r"depth|^spec|_spec(_|$)|speculative|draft|num_?steps|^step_?(idx|id)?$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
-    Dimension("splits", 1024, "KV splits, SMs, programs of a persistent kernel", False, r"split|^sm|^sid$|^pid_?s$"),
+    Dimension("splits", 1024, "KV splits, SMs or cores, ranks, programs of a persistent kernel", False,
+              r"split|^sm|^sid$|^pid_?s$|(^|_)sms($|_)|multi_?processor|(^|_)cores?($|_)|core_?num|(^|_)ctas($|_)"
+              r"|(^|_)ranks?($|_)|world|^i_?r$"),
     Dimension("cache_slots", 2**24, "slots or pages of a KV cache filling 141 GB", True,
               r"slot|page|block_table|block_idx|kv_ind|req_to_token|cache|(^|_)locs?($|_)|^blk"),
     Dimension("vocab", 2**18, "vocabulary entries (256k)", True, r"vocab|token_ids?$|input_ids?$|label|target"),
