@@ -94,6 +94,16 @@ def test_warnings_go_to_stderr_and_leave_the_report_intact(tmp_path, capsys):
     assert code == 1 and [d["code"] for d in json.loads(out)] == ["TL002"] and "TL999" in err
 
 
+def test_warnings_are_annotations_and_sarif_notifications(tmp_path, capsys):
+    _, out, _ = cli(tmp_path, capsys, kernel("  # noqa: TL999"), "--format", "github")
+    (warning,) = [line for line in out.splitlines() if line.startswith("::warning")]
+    assert f"k.py,line={LINE},title=tritonlint # noqa::unknown rule code `TL999`" in warning
+    _, out, _ = cli(tmp_path, capsys, kernel("  # noqa: TL999"), "--format", "sarif")
+    (note,) = json.loads(out)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "warning" and "`TL999`" in note["message"]["text"]
+    assert note["locations"][0]["physicalLocation"]["region"] == {"startLine": LINE}
+
+
 def test_known_codes_next_to_an_unknown_one_still_apply(tmp_path, capsys):
     code, out, err = cli(tmp_path, capsys, kernel("  # noqa: TL999, TL002"))
     assert code == 0 and "`TL999`" in err

@@ -110,8 +110,8 @@ class FileResult:
     fixed_codes: tuple[str, ...] = ()  # the code of each of them (for --show-fixes)
     resolved: int = 0  # other findings that went away with them
     fix_failure: str | None = None  # why --fix rolled this file back
-    #: "path:line: message" for each `# noqa` that names an unknown code or is malformed
-    warnings: list[str] = field(default_factory=list)
+    #: (line, message) for each `# noqa` that names an unknown code or is malformed
+    warnings: list[tuple[int, str]] = field(default_factory=list)
     #: the text the diagnostics refer to (after --fix, the fixed text), so reporters
     #: show code frames without reading the file again
     source: str | None = None

@@ -100,7 +100,7 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     judged = [(f, verdict.worst(verdict.for_risk(r, table) for r in f.risks)) for f in findings]
     reported = judged if settings.strict else [(f, v) for f, v in judged if v is None or v.reported_by_default]
     sup = suppressions.parse(text, rule_defaults())
-    result.warnings = [f"{path}:{line}: {message}" for line, message in sup.warnings]
+    result.warnings = list(sup.warnings)
     audit_noqa = UNUSED_NOQA in codes and bool(sup.directives)
     if not reported and not audit_noqa:
         return result

@@ -63,6 +63,8 @@ def render(report: Report) -> str:
     for r in report.fix_failures:
         lines.append(command("warning", f"fix rolled back: {r.fix_failure}", file=display_path(r.path),
                              title="tritonlint --fix"))
+    lines += [command("warning", message, file=display_path(r.path), line=line, title="tritonlint # noqa")
+              for r in report.results for line, message in r.warnings]
     if report.statistics:
         diags = report.diagnostics
         counts = Counter(d.code for d in diags)

@@ -58,8 +58,8 @@ def print_errors(report: Report) -> None:
 def print_noqa_warnings(results) -> None:
     """Unknown codes and malformed `# noqa` comments, as ruff warns about them."""
     for r in results:
-        for warning in r.warnings:
-            print(f"tritonlint: warning: {warning}", file=sys.stderr)
+        for line, message in r.warnings:
+            print(f"tritonlint: warning: {r.path}:{line}: {message}", file=sys.stderr)
 
 
 def statistics(report: Report) -> str:

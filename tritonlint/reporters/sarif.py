@@ -188,6 +188,12 @@ def sarif_log(report: Report) -> dict:
         "message": {"text": f"fix rolled back: {r.fix_failure}"},
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(r.path, root)}}],
     } for r in report.fix_failures]
+    notifications += [{
+        "level": "warning",
+        "message": {"text": message},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(r.path, root),
+                                            "region": {"startLine": line}}}],
+    } for r in report.results for line, message in r.warnings]
     run: dict = {
         "tool": {"driver": {
             "name": "tritonlint",
