@@ -157,7 +157,6 @@ def result(d: Diagnostic, rule_index: dict[str, int], occurrence: int, root: Pat
         }]
     if d.suppressed:
         # the reason written in the `# noqa`, else how it was silenced
-        # the reason written in the `# noqa`, else how it was silenced
         out["suppressions"] = [{"kind": "inSource", "justification": d.noqa_reason or d.suppressed}]
     return out
 
