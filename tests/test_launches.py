@@ -405,3 +405,14 @@ def launch(query, num_tokens, head_size):
 '''
     (d,) = check_source(kernels, "k.py", STRICT).diagnostics
     assert d.tier == "realistic", d.size_note  # -1 heads of head_size: a row, not one element
+
+
+def test_only_tensors_small_by_nature_are_small_by_name():
+    from tritonlint.tensors import small_by_nature
+    small = ["positions_ptr", "x_scale_ptr", "lse", "rstd_ptr", "block_table", "seq_lens_ptr", "topk_ids",
+             "cos_sin_cache", "state_indices", "slot_mapping"]
+    # activations, weights, caches, logits and embedding tables can pass 2**31 elements
+    large = ["pos_emb_ptr", "position_embeddings", "embedding_table", "hidden_states", "kv_cache_ptr", "logits_ptr",
+             "x_ptr", "out", "q", "weight_ptr", "gate", "scores", "scaled_x", "attn_mask", "value_cache"]
+    assert [n for n in small if small_by_nature(n) is None] == []
+    assert [n for n in large if small_by_nature(n) is not None] == []
