@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .diagnostics import FileResult
 from .engine import SourceFile, UNUSED_NOQA, rule_defaults
-from .fixer import write_atomic
 from . import suppressions
 
 
@@ -77,6 +76,8 @@ def run(results: list[FileResult], reason: str) -> int:
                   file=sys.stderr)
             failed = True
             continue
+        from .fixer import write_atomic  # the fixer loads libcst: only when a file is written
+
         try:
             write_atomic(path, source.encode(text))
         except OSError as e:

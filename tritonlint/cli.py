@@ -14,6 +14,7 @@ from .config_overrides import ConfigAction
 from .diagnostics import FileResult
 from .engine import check_paths, missing_paths
 from .options import overrides_from
+from .parallel import jobs_argument
 from .reporters import Report, render
 from .reporters.output import (
     emit,
@@ -23,7 +24,6 @@ from .reporters.output import (
     terminal_width,
     use_color,
 )
-from .reporters.text import fixed_sentence, statistics_text
 from .settings import ConfigError, Resolver
 from .show import show_files, show_settings
 from .stdin import check_stdin, reads_stdin, stdin_diff
@@ -70,9 +70,15 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     add_noqa.add_arguments(p)
     p.add_argument("--show-suppressed", action="store_true",
                    help="with --format json, also list the findings silenced by `# noqa`, with their reason")
+    p.add_argument("--jobs", "-j", type=jobs_argument, default=None, metavar="N",
+                   help="processes that check files (default: one per core; 1: this process only; "
+                        "--fix always runs in one)")
 
 
 def run_check(args) -> int:
+    from .parallel import default_jobs
+    from .reporters.text import fixed_sentence, statistics_text  # rich: only when a report is printed
+
     noqa_error = add_noqa.usage_error(args)
     if noqa_error:
         print(f"tritonlint: error: {noqa_error}", file=sys.stderr)
@@ -96,7 +102,7 @@ def run_check(args) -> int:
         elif args.fix or args.diff or args.fix_only:
             results, diffs = _fix(paths, resolver, args)
         else:
-            results, diffs = check_paths(paths, resolver), []
+            results, diffs = check_paths(paths, resolver, args.jobs or default_jobs()), []
         print_noqa_warnings(results)
         if getattr(args, "write_baseline", None):
             return baseline.write_from_run(args.write_baseline, results)

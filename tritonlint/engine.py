@@ -12,18 +12,19 @@ import io
 import tokenize
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
-import libcst as cst
-
-from . import suppressions, verdict
-from .analysis import Analyzer
+from . import suppressions
 from .diagnostics import Diagnostic, Edit, FileResult, Fix, ParseError, Position
-from .discovery import iter_files, might_have_kernels
-from .findings import Finding
-from .kernels import find_kernels
-from .positions import PositionIndex
-from .launch_facts import LaunchIndex
 from .settings import Resolver, Settings
+
+if TYPE_CHECKING:  # libcst and the analysis load on the first file that may hold a kernel (start-up)
+    import libcst as cst
+
+    from . import verdict
+    from .findings import Finding
+    from .launch_facts import LaunchIndex
+    from .positions import PositionIndex
 
 
 def _rules():
@@ -69,9 +70,19 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
                  launches: LaunchIndex | None = None) -> FileResult:
     """Lint one file's text. ``codes`` overrides the rules that run; ``launches``
     are the kernel launches of the whole run (by default, this file's own)."""
+    from .discovery import might_have_kernels
+
     result = FileResult(path)
     if not might_have_kernels(text):
         return result
+    import libcst as cst
+
+    from . import verdict
+    from .analysis import Analyzer
+    from .kernels import find_kernels
+    from .launch_facts import LaunchIndex
+    from .positions import PositionIndex
+
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
@@ -161,6 +172,7 @@ def _syntax_error(text: str, path: str, e: cst.ParserSyntaxError) -> ParseError:
 
 def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppressions.Suppressions,
                    judged: "verdict.Verdict | None" = None) -> Diagnostic:
+    from . import verdict
     from .rules import BY_CODE
 
     start, end = positions.range(f.node, f.function)
@@ -209,11 +221,18 @@ def check_file(path: Path, settings: Settings, launches: LaunchIndex | None = No
     return check_source(source.text, str(path), settings, launches=launches)
 
 
-def check_paths(paths: list[Path], resolver: Resolver) -> list[FileResult]:
+def check_paths(paths: list[Path], resolver: Resolver, jobs: int = 1,
+                progress: "Callable[[FileResult], None] | None" = None) -> list[FileResult]:
+    """``jobs`` processes check the files (results in discovery order either way);
+    ``progress`` is called with each file's result as it is done."""
+    from .discovery import iter_files
+    from .launch_facts import LaunchIndex
+    from .parallel import check_files
+
     files = list(iter_files(paths, resolver))
     # Kernels are often launched from another module of the run: read every launch first.
     launches = LaunchIndex.from_paths(files)
-    return [check_file(f, resolver.for_path(f), launches) for f in files]
+    return check_files(files, resolver, launches, jobs, progress)
 
 
 def missing_paths(paths: list[Path]) -> list[Path]:
