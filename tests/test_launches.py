@@ -416,3 +416,39 @@ def test_only_tensors_small_by_nature_are_small_by_name():
              "x_ptr", "out", "q", "weight_ptr", "gate", "scores", "scaled_x", "attn_mask", "value_cache"]
     assert [n for n in small if small_by_nature(n) is None] == []
     assert [n for n in large if small_by_nature(n) is not None] == []
+
+
+DISPATCH = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def norm_rows(x_ptr, stride_row, n_cols, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK)
+    tl.store(x_ptr + row * stride_row + cols, 0.0, mask=cols < n_cols)
+
+
+def launch(x, n_cols, width):
+    GUARD
+        norm_rows[(x.shape[0],)](x, width, n_cols, BLOCK=2048)
+'''
+
+
+def _dispatch_tiers(guard: str) -> list[str]:
+    return [d.tier for d in check_source(DISPATCH.replace("GUARD", guard), "k.py", STRICT).diagnostics]
+
+
+def test_a_launch_taken_only_below_a_literal_size_is_bounded_by_it():
+    # the small-row path: a row of at most 2,048 elements times a million rows stays below 2**31
+    assert _dispatch_tiers("if width <= 2048:") == ["unrealistic"]
+    assert _dispatch_tiers("if 2048 >= width and n_cols > 0:") == ["unrealistic"]
+    assert _dispatch_tiers("if width > 2048:\n        raise ValueError('use the tiled kernel')\n    if True:") \
+        == ["unrealistic"]
+    assert _dispatch_tiers("if width > 2048:\n        pass\n    else:") == ["unrealistic"]
+    # the other branch, or a guard on something else, says nothing
+    assert _dispatch_tiers("if width > 2048:") == ["realistic"]
+    assert _dispatch_tiers("if n_cols <= 2048:") == ["realistic"]
+    # a bound still large enough to wrap is no proof
+    assert _dispatch_tiers("if width <= 65536:") == ["realistic"]

@@ -259,3 +259,15 @@ def test_a_grid_of_one_program_per_sm_bounds_the_program_id():
     assert codes_by_expr(per_sm, STRICT) == {"pid * stride_row": "unrealistic"}
     assert codes_by_expr(PERSISTENT.replace("GRID", "grid = (NUM_SMS,)"), STRICT) == {"pid * stride_row": "unrealistic"}
     assert codes_by_expr(PERSISTENT.replace("GRID", "grid = (x.shape[0],)"), DEFAULT) == {"pid * stride_row": "realistic"}
+
+
+def test_a_row_length_used_as_a_block_shape_is_still_a_row_stride():
+    full_rows = HEADER + '''
+@triton.jit
+def copy_rows(x_ptr, HIDDEN: tl.constexpr):
+    pid = tl.program_id(0)
+    for it in range(0, 4):
+        row = it * tl.num_programs(0) + pid
+        tl.store(x_ptr + row * HIDDEN + tl.arange(0, HIDDEN), 0.0)
+'''
+    assert codes_by_expr(full_rows, DEFAULT) == {"row * HIDDEN": "realistic"}

@@ -76,7 +76,9 @@ def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = Non
     first_launch, first = args[0]
     consts = [a.const for _, a in args]
     const = consts[0] if all(c is not None for c in consts) and len(set(consts)) == 1 else None
-    bound = max(abs(c) for c in consts) if all(c is not None for c in consts) else None
+    # a literal at every launch, or a literal bound on the value where it is launched
+    limits = [abs(a.const) if a.const is not None else a.guard_bound for _, a in args]
+    bound = max(limits) if all(b is not None for b in limits) else None
     dtypes = [a.int64 for _, a in args]
     int64 = any(d is True for d in dtypes) and not any(d is False for d in dtypes)
     kinds = [_kind(a) for _, a in args]

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from . import host_guards
 
 #: ``@triton.jit`` (possibly under other decorators) followed by ``def name``
 _JIT_DEF = re.compile(r"@(?:triton\.)?jit\b[^\n]*\n(?:[ \t]*@[^\n]*\n|[ \t]*[^\n@]*\)\s*\n)*?[ \t]*def\s+(\w+)")
@@ -49,6 +51,8 @@ class HostArg:
     #: for a tensor: the host's names for all its dimensions, when it shows them
     #: (``torch.empty(T, H, D)``, ``T, H, D = x.shape``, ``empty_like`` of such a tensor)
     dims: tuple[str, ...] | None = None
+    #: the launch runs only when this value is at most a literal (`if n <= 2048:`)
+    guard_bound: int | None = None
 
     @property
     def unit_stride(self) -> bool:
@@ -218,6 +222,7 @@ class _Scope:
         #: as the host states them ("?" where only the rank is stated)
         self.asserted: dict[str, tuple[str, ...]] = {}
         self.guard_line: int | None = None
+        self.size_guards = host_guards.read_guards(scope)
         #: allocations anywhere in the file, by name (set by the reader)
         self.file_shapes: dict[str, tuple[str, ...]] = {}
         body = scope.body
@@ -314,7 +319,15 @@ def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozense
         args.append(None if starred else _host_arg(a, env, line))
     kwargs = {k.arg: _host_arg(k.value, env, line) for k in call.keywords if k.arg is not None}
     guard = f"{path}:{env.guard_line}" if env.guard_line is not None and env.guard_line < line else None
-    return Launch(name, path, line, grid, tuple(args), kwargs, imports, guard)
+
+    def guarded(arg: HostArg | None) -> HostArg | None:
+        if arg is None or not env.size_guards:
+            return arg
+        bound = host_guards.bound_at(env.size_guards, arg.text, line)
+        return arg if bound is None else replace(arg, guard_bound=bound)
+
+    return Launch(name, path, line, None if grid is None else tuple(guarded(a) for a in grid),
+                  tuple(guarded(a) for a in args), {k: guarded(v) for k, v in kwargs.items()}, imports, guard)
 
 
 def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostArg, ...] | None:

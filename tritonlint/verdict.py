@@ -27,6 +27,9 @@ REALISTIC, UNREALISTIC, BOUNDED = "realistic", "unrealistic", "bounded"
 TIERS = (REALISTIC, UNREALISTIC, BOUNDED)
 _RANK = {REALISTIC: 2, UNREALISTIC: 1, BOUNDED: 0}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+#: a block-size constexpr by name (`BLOCK_M`, `BT`, `TILE_N`): not a shape constexpr
+#: that is also a row length (`HIDDEN` in `row * HIDDEN + tl.arange(0, HIDDEN)`)
+_BLOCK_SIZE = re.compile(r"(BLOCK|BLK|TILE)[A-Z0-9_]*|[A-Z0-9_]*_BLOCK|B[A-Z0-9]{1,2}")
 
 
 @dataclass(frozen=True)
@@ -207,8 +210,8 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table)
-        if st.value.small_literal and st.value.const is None and e.kind is not None and not e.why.startswith("at most") \
-                and table[e.kind] < LIMIT:
+        if _BLOCK_SIZE.fullmatch(st.code) and st.value.small_literal and st.value.const is None \
+                and e.kind is not None and not e.why.startswith("at most") and table[e.kind] < LIMIT:
             # `pid_m * BLOCK_M`: a block index named for a dimension times its block size
             # is where the block starts along that dimension, never past its extent; an
             # index that says nothing keeps the flat reading (`pid * BLOCK_SIZE` over all
@@ -221,7 +224,10 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
             # scaling it further by a row is its own product, reported on its own
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code} * {st.code}` is the start of a "
                                         f"sequence, at most the tokens of the batch ({table['tokens']:,})")
-        if e.maximum * s.maximum < LIMIT:
+        # an extent counts elements, so an index along it is at most one less; a bound
+        # is already the largest value
+        largest = e.maximum if e.why.startswith("at most") else max(e.maximum - 1, 0)
+        if largest * s.maximum < LIMIT:
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({e.why}) times `{st.code}` "
                                         f"({s.why}) stays below {short_int(LIMIT)}")
         at = math.ceil(LIMIT / max(s.maximum, 1))

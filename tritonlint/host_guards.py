@@ -1,0 +1,133 @@
+"""Host-side size guards: a launch that only runs when a size is below a literal.
+
+Dispatch code often picks a kernel by size (``if n_cols <= 2048: small_kernel[...]``
+``else: tiled_kernel[...]``) or refuses large inputs before it launches
+(``if n > 65536: raise ValueError``). Within that branch the size is bounded by the
+literal, which is a proof for that launch, not an estimate. Read with the stdlib
+``ast``, like the rest of the launch reading; nothing is imported or run.
+
+Recognised, for a host expression ``X`` (a name, ``t.shape[0]``, ``t.size(1)``...)
+and an int literal ``C``:
+
+* the body of ``if X <= C:`` / ``X < C`` / ``C >= X`` / ``C > X`` (also inside ``and``),
+  and the ``else`` of ``if X > C:`` / ``X >= C``;
+* everything after ``if X > C: raise ...`` (or ``return``) in the same function,
+  and after ``assert X <= C``.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SizeGuard:
+    first_line: int
+    last_line: int
+    expression: str  # the guarded host expression, as ast.unparse writes it
+    bound: int  # the expression is at most this within the lines
+
+    def covers(self, line: int) -> bool:
+        return self.first_line <= line <= self.last_line
+
+
+def read_guards(scope: ast.AST) -> list[SizeGuard]:
+    out: list[SizeGuard] = []
+    end = getattr(scope, "end_lineno", None) or 10**9
+    for node in ast.walk(scope):
+        if isinstance(node, ast.If):
+            for expr, bound in _upper_bounds(node.test):
+                out.append(SizeGuard(node.body[0].lineno, _last_line(node.body), expr, bound))
+            if node.orelse:
+                for expr, bound in _upper_bounds(node.test, negated=True):
+                    out.append(SizeGuard(node.orelse[0].lineno, _last_line(node.orelse), expr, bound))
+    # an early exit or an assert guards the rest of the function only at its top level:
+    # nested in a branch, it says nothing about the other branches
+    for node in getattr(scope, "body", []):
+        if isinstance(node, ast.If) and _exits(node.body) and not node.orelse:
+            for expr, bound in _upper_bounds(node.test, negated=True):
+                out.append(SizeGuard(_last_line([node]) + 1, end, expr, bound))
+        elif isinstance(node, ast.Assert):
+            for expr, bound in _upper_bounds(node.test):
+                out.append(SizeGuard(node.lineno + 1, end, expr, bound))
+    return out
+
+
+def bound_at(guards: list[SizeGuard], text: str, line: int) -> int | None:
+    """The tightest literal bound on the host expression ``text`` that holds at ``line``."""
+    if not guards:
+        return None
+    try:
+        text = ast.unparse(ast.parse(text, mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    found = [g.bound for g in guards if g.expression == text and g.covers(line)]
+    return min(found) if found else None
+
+
+def _upper_bounds(test: ast.expr, negated: bool = False) -> list[tuple[str, int]]:
+    """(expression, bound) pairs that hold when ``test`` is true (or false, negated)."""
+    if isinstance(test, ast.BoolOp):
+        # `a and b` true: both hold; `a or b` false: neither holds, so both negations do
+        if isinstance(test.op, ast.And) and not negated or isinstance(test.op, ast.Or) and negated:
+            return [pair for value in test.values for pair in _upper_bounds(value, negated)]
+        return []
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _upper_bounds(test.operand, not negated)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return []
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if negated:
+        flipped = {ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Lt: ast.GtE, ast.LtE: ast.Gt}.get(type(op))
+        if flipped is None:
+            return []
+        op = flipped()
+    limit = _literal(right)
+    if limit is not None and _is_size(left):
+        if isinstance(op, ast.LtE):
+            return [(_text(left), limit)]
+        if isinstance(op, ast.Lt):
+            return [(_text(left), limit - 1)]
+    limit = _literal(left)
+    if limit is not None and _is_size(right):
+        if isinstance(op, ast.GtE):
+            return [(_text(right), limit)]
+        if isinstance(op, ast.Gt):
+            return [(_text(right), limit - 1)]
+    return []
+
+
+def _literal(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Pow, ast.Mult, ast.LShift)):
+        a, b = _literal(node.left), _literal(node.right)
+        if a is not None and b is not None and 0 <= b <= 64:
+            return a ** b if isinstance(node.op, ast.Pow) else a * b if isinstance(node.op, ast.Mult) else a << b
+    return None
+
+
+def _is_size(node: ast.expr) -> bool:
+    """A host size: a name, an attribute, `t.shape[d]`, `t.size(d)`, `t.numel()`."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return True
+    if isinstance(node, ast.Subscript):
+        return _is_size(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("size", "numel", "stride", "dim")
+    return False
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], (ast.Raise, ast.Return))
+
+
+def _last_line(body: list[ast.stmt]) -> int:
+    return max(getattr(s, "end_lineno", None) or s.lineno for s in body)
+
+
+def _text(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - pathological input
+        return ""
