@@ -77,6 +77,7 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_check(args) -> int:
     from .parallel import default_jobs
+    from .progress import at_terminal, progress_for
     from .reporters.text import fixed_sentence, statistics_text  # rich: only when a report is printed
 
     noqa_error = add_noqa.usage_error(args)
@@ -90,6 +91,7 @@ def run_check(args) -> int:
         for p in missing:
             print(f"tritonlint: error: {p}: no such file or directory", file=sys.stderr)
         return 2
+    elapsed = None
     try:
         resolver = Resolver(overrides_from(args), args.config)
         if args.show_files or args.show_settings:
@@ -102,7 +104,9 @@ def run_check(args) -> int:
         elif args.fix or args.diff or args.fix_only:
             results, diffs = _fix(paths, resolver, args)
         else:
-            results, diffs = check_paths(paths, resolver, args.jobs or default_jobs()), []
+            with progress_for(args) as progress:
+                results, diffs = check_paths(paths, resolver, args.jobs or default_jobs(), progress), []
+            elapsed = progress.elapsed() if at_terminal(args) else None  # a pipe or file gets the same bytes each run
         print_noqa_warnings(results)
         if getattr(args, "write_baseline", None):
             return baseline.write_from_run(args.write_baseline, results)
@@ -117,6 +121,7 @@ def run_check(args) -> int:
                     statistics=args.statistics, show_fixes=args.show_fixes is not False,
                     list_fixed=bool(args.show_fixes), quiet=args.quiet or args.silent)
     report.extra["show_suppressed"] = args.show_suppressed
+    report.extra["elapsed"] = elapsed
     changed = report.fixed + report.resolved > 0
     report_stream = None
     if from_stdin and (args.fix or args.fix_only) and not args.diff:

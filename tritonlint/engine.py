@@ -12,7 +12,7 @@ import io
 import tokenize
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from . import suppressions
 from .diagnostics import Diagnostic, Edit, FileResult, Fix, ParseError, Position
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # libcst and the analysis load on the first file that may hol
     from .findings import Finding
     from .launch_facts import LaunchIndex
     from .positions import PositionIndex
+    from .progress import Progress
 
 
 def _rules():
@@ -222,14 +223,16 @@ def check_file(path: Path, settings: Settings, launches: LaunchIndex | None = No
 
 
 def check_paths(paths: list[Path], resolver: Resolver, jobs: int = 1,
-                progress: "Callable[[FileResult], None] | None" = None) -> list[FileResult]:
+                progress: "Progress | None" = None) -> list[FileResult]:
     """``jobs`` processes check the files (results in discovery order either way);
-    ``progress`` is called with each file's result as it is done."""
+    ``progress`` is told the number of files, then each file's result as it is done."""
     from .discovery import iter_files
     from .launch_facts import LaunchIndex
     from .parallel import check_files
 
     files = list(iter_files(paths, resolver))
+    if progress is not None:
+        progress.start(len(files))
     # Kernels are often launched from another module of the run: read every launch first.
     launches = LaunchIndex.from_paths(files)
     return check_files(files, resolver, launches, jobs, progress)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .diagnostics import FileResult
 from .settings import Resolver, Settings
 
 if TYPE_CHECKING:
     from .launch_facts import LaunchIndex
+    from .progress import Progress
 
 #: fewer files than this that pass the prefilter are checked in this process
 MIN_PARALLEL_KERNEL_FILES = 8
@@ -32,7 +33,7 @@ def default_jobs() -> int:
 
 
 def check_files(files: list[Path], resolver: Resolver, launches: "LaunchIndex", jobs: int,
-                progress: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+                progress: "Progress | None" = None) -> list[FileResult]:
     from .engine import check_file
 
     settings = [resolver.for_path(f) for f in files]
@@ -43,7 +44,7 @@ def check_files(files: list[Path], resolver: Resolver, launches: "LaunchIndex", 
     for f, s in zip(files, settings, strict=True):
         results.append(check_file(f, s, launches))
         if progress is not None:
-            progress(results[-1])
+            progress.advance(results[-1])
     return results
 
 
@@ -64,17 +65,31 @@ def _kernel_files(files: list[Path]) -> int:
 
 
 def _check_in_pool(files: list[Path], settings: list[Settings], launches: "LaunchIndex", jobs: int,
-                   progress: Callable[[FileResult], None] | None) -> list[FileResult]:
+                   progress: "Progress | None") -> list[FileResult]:
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(launches,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_method(), initializer=_start_worker,
+                             initargs=(launches,)) as pool:
         results = []
         # map keeps the input order whatever order the workers finish in
         for result in pool.map(_check_one, files, settings, chunksize=CHUNK):
             results.append(result)
             if progress is not None:
-                progress(result)
+                progress.advance(result)
         return results
+
+
+def _start_method():
+    """Workers forked from a fresh server process, not from this one: this one may
+    run threads (the progress bar's) whose locks a plain fork would copy held. The
+    server loads the analysis once, so each worker starts with it loaded."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tritonlint.engine", "tritonlint.analysis", "tritonlint.rules"])
+    return context
 
 
 _worker_launches: "LaunchIndex | None" = None

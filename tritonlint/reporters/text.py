@@ -123,6 +123,8 @@ def summary(report: Report) -> str:
     diags = report.diagnostics
     files = len(report.results)
     kernels = sum(r.kernels for r in report.results)
+    elapsed = report.extra.get("elapsed")  # set only when the report goes to a terminal
+    took = f" in {elapsed:.1f} s" if elapsed is not None else ""
     parts = []
     if report.fix_mode and (report.fixed or report.resolved):
         parts.append(fixed_sentence(report))
@@ -132,7 +134,7 @@ def summary(report: Report) -> str:
         safe = sum(1 for d in diags if d.fix and d.fix.applicability == Applicability.SAFE)
         unsafe = sum(1 for d in diags if d.fix and d.fix.applicability == Applicability.UNSAFE)
         parts.append(f"Found {len(diags)} finding{'s' if len(diags) != 1 else ''} ({by_code}) "
-                     f"in {files} file{'s' if files != 1 else ''} checked ({kernels} kernel{'s' if kernels != 1 else ''}).")
+                     f"in {files} file{'s' if files != 1 else ''} checked ({kernels} kernel{'s' if kernels != 1 else ''}){took}.")
         if not report.fix_mode and report.unsafe_fixes and safe + unsafe:
             parts.append(f"{safe + unsafe} fixable with `tritonlint check --fix --unsafe-fixes`.")
         elif not report.fix_mode and safe:
@@ -142,10 +144,10 @@ def summary(report: Report) -> str:
             parts.append(f"{unsafe} more fixable with --unsafe-fixes.")
     elif not report.errors:
         parts.append(f"All checks passed: {files} file{'s' if files != 1 else ''} checked "
-                     f"({kernels} kernel{'s' if kernels != 1 else ''}).")
+                     f"({kernels} kernel{'s' if kernels != 1 else ''}){took}.")
     else:
         parts.append(f"No findings in the {files - len(report.errors)} file(s) that could be parsed "
-                     f"({kernels} kernel{'s' if kernels != 1 else ''}).")
+                     f"({kernels} kernel{'s' if kernels != 1 else ''}){took}.")
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed by noqa.")
     if report.errors:
