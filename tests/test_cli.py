@@ -169,14 +169,15 @@ def test_fix_read_only_file(repo, monkeypatch, capsys):
     read-only files, so the failure is injected where the write happens)."""
     from tritonlint import cli, fixer
 
-    def refuse(path, data):
+    def refuse(path, data, expected=None):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(fixer, "write_atomic", refuse)
     path = repo / "buggy.py"
     code = cli.main(["check", "--fix", "--color", "never", str(path)])
     out = capsys.readouterr().out
-    assert code == 1 and "cannot write the fixed file" in out and "TL002" in out
+    # exit 2: the run could not do what it was asked (an I/O error), not "findings remain"
+    assert code == 2 and "cannot write the fixed file" in out and "TL002" in out
     assert path.read_text() == BUGGY
 
 

@@ -123,6 +123,9 @@ def run_check(args) -> int:
     report.extra["show_suppressed"] = args.show_suppressed
     report.extra["elapsed"] = elapsed
     changed = report.fixed + report.resolved > 0
+    # a fix that could not be written (read-only, changed meanwhile) is an error, as ruff's I/O errors
+    not_written = any(r.fix_not_written for r in results)
+    from .reporters.json import fix_failure_lines  # loads the rule catalogue: only after the run
     report_stream = None
     if from_stdin and (args.fix or args.fix_only) and not args.diff:
         sys.stdout.write(fixed_source)  # editors replace the buffer with it; the report goes to stderr
@@ -140,7 +143,9 @@ def run_check(args) -> int:
         if not report.quiet:
             print(fixed_sentence(report), file=sys.stderr)
         print_errors(report)
-        return 2 if report.errors else (1 if changed and args.exit_non_zero_on_fix else 0)
+        for line in fix_failure_lines(report):  # --fix-only prints no report that would show them
+            print(line, file=sys.stderr)
+        return 2 if report.errors or not_written else (1 if changed and args.exit_non_zero_on_fix else 0)
     if args.statistics and args.format in ("text", "concise"):
         text = statistics_text(report)  # as ruff: the counts replace the findings
     elif args.statistics and args.format == "json":
@@ -155,7 +160,10 @@ def run_check(args) -> int:
         emit(text, args.output_file, report_stream)
     if args.format not in ("text", "concise"):
         print_errors(report)
-    if report.errors:
+    if args.format == "json":
+        for line in fix_failure_lines(report):
+            print(line, file=sys.stderr)
+    if report.errors or not_written:
         return 2
     if report.diagnostics and not args.exit_zero:
         return 1

@@ -110,6 +110,7 @@ class FileResult:
     fixed_codes: tuple[str, ...] = ()  # the code of each of them (for --show-fixes)
     resolved: int = 0  # other findings that went away with them
     fix_failure: str | None = None  # why --fix rolled this file back
+    fix_not_written: bool = False  # the failure is the write: the file could not or must not be written (exit 2)
     #: (line, message) for each `# noqa` that names an unknown code or is malformed
     warnings: list[tuple[int, str]] = field(default_factory=list)
     #: the text the diagnostics refer to (after --fix, the fixed text), so reporters

@@ -5,13 +5,12 @@ narrowing cast or a parameter annotation fixes every product downstream, so the
 product-level fixes of the same bug are not stacked on top). Edits that overlap
 an edit already taken are left for the next round. A round whose output does not
 parse, or a file that does not settle within ``MAX_ROUNDS``, is rolled back and
-reported; the file on disk is replaced atomically (temp file + rename) and keeps
-its encoding, BOM, line endings and everything the edits did not touch.
+reported. The fixed file is written back by ``writeback`` (atomically, not over a
+concurrent edit, keeping links and metadata) and keeps its encoding, BOM, line
+endings and everything the edits did not touch.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from .engine import SourceFile, check_source
 from .launch_facts import LaunchIndex
 from .positions import line_starts, offset_of
 from .settings import Settings
+from .writeback import NotWritten, write_atomic
 
 MAX_ROUNDS = 10
 # Lower runs first. Root-cause fixes before the product-level ones.
@@ -125,22 +125,6 @@ def _gone(before: list[Diagnostic], after: list[Diagnostic], unsafe: bool) -> tu
     return tuple(fixed), resolved
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write next to the file, then rename over it: never a half-written file."""
-    directory = path.parent
-    mode = path.stat().st_mode
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tritonlint", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool,
              launches: LaunchIndex | None = None) -> tuple[FileResult, str, str]:
     """Returns (result after fixing, original text, fixed text)."""
@@ -156,10 +140,14 @@ def fix_file(path: Path, settings: Settings, unsafe: bool, write: bool,
     result.fix_failure = outcome.failure
     if outcome.text != source.text and write:
         try:
-            write_atomic(path, source.encode(outcome.text))
+            # What was read, as bytes: the writer refuses if the file no longer holds
+            # them. (Encoding the decoded text gives back the bytes read: the fixed
+            # file is encoded the same way, untouched parts included.)
+            write_atomic(path, source.encode(outcome.text), expected=source.encode(source.text))
         except OSError as e:
             unfixed = check_source(source.text, str(path), settings, launches=launches)
-            result.fix_failure = f"cannot write the fixed file: {e}"
+            result.fix_failure = str(e) if isinstance(e, NotWritten) else f"cannot write the fixed file: {e}"
+            result.fix_not_written = True
             result.fixed, result.fixed_codes, result.resolved = 0, (), 0
             result.diagnostics, result.source = unfixed.diagnostics, unfixed.source
     return result, source.text, outcome.text

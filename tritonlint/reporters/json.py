@@ -53,3 +53,10 @@ def render(report: Report) -> str:
         # opt-in: a reader of ruff's JSON takes every entry for a finding to act on
         shown = sorted([*shown, *report.suppressed], key=Diagnostic.sort_key)
     return json.dumps([diagnostic_json(d) for d in shown], indent=2) + "\n"
+
+
+def fix_failure_lines(report: Report) -> list[str]:
+    """Files --fix left as they were (rolled back, or not written), for stderr, as
+    parse errors are: ruff's JSON array holds findings only, and a reader would take
+    any other entry for one."""
+    return [f"tritonlint: {r.path}: fix rolled back: {r.fix_failure}" for r in report.fix_failures]
