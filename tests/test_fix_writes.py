@@ -70,6 +70,25 @@ def test_a_file_edited_while_fixing_is_not_overwritten(tmp_path, capsys, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.py"]
 
 
+def test_add_noqa_does_not_overwrite_an_edit_either(tmp_path, capsys, monkeypatch):
+    from tritonlint import add_noqa
+
+    path = tmp_path / "k.py"
+    path.write_text(kernel())
+    edited = kernel() + "# edited\n"
+
+    def add_then_edit(text, *args, **kwargs):
+        out = add_noqa_directives(text, *args, **kwargs)
+        path.write_text(edited)
+        return out
+
+    add_noqa_directives = add_noqa.add_directives
+    monkeypatch.setattr(add_noqa, "add_directives", add_then_edit)
+    assert main(["check", "--add-noqa", str(path)]) == 2
+    assert "changed while fixing, not written" in capsys.readouterr().err
+    assert path.read_text() == edited
+
+
 # --- 2. symlinks ------------------------------------------------------------------------
 
 def test_a_symlink_stays_a_link_and_its_target_is_fixed(tmp_path, capsys):

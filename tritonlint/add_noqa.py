@@ -17,6 +17,7 @@ from pathlib import Path
 from .diagnostics import FileResult
 from .engine import SourceFile, UNUSED_NOQA, rule_defaults
 from . import suppressions
+from .writeback import write_atomic
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,10 +77,8 @@ def run(results: list[FileResult], reason: str) -> int:
                   file=sys.stderr)
             failed = True
             continue
-        from .fixer import write_atomic  # the fixer loads libcst: only when a file is written
-
         try:
-            write_atomic(path, source.encode(text))
+            write_atomic(path, source.encode(text), expected=source.encode(source.text))  # not over a new edit
         except OSError as e:
             print(f"tritonlint: error: {path}: cannot write: {e}", file=sys.stderr)
             failed = True

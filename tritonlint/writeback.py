@@ -146,7 +146,7 @@ def _write_in_place(target: Path, data: bytes, expected: bytes | None) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(original)
-        _check_unchanged(target, expected if expected is not None else original)
+        _check_unchanged(target, expected)
     except BaseException:
         os.unlink(backup)
         raise
