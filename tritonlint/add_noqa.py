@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .diagnostics import FileResult
-from .engine import SourceFile, UNUSED_NOQA, rule_defaults
 from . import suppressions
+from .diagnostics import FileResult
+from .engine import UNUSED_NOQA, SourceFile, rule_defaults
 from .writeback import write_atomic
 
 
