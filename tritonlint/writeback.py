@@ -38,6 +38,8 @@ def write_atomic(path: Path, data: bytes, expected: bytes | None = None) -> None
 
 def _can_own_as(st: os.stat_result) -> bool:
     """Whether a file we create can be given the owner and group of ``st``."""
+    if not hasattr(os, "geteuid"):  # Windows: a new file's owner is not set this way
+        return True
     if st.st_uid == os.geteuid() and st.st_gid == os.getegid():
         return True
     return os.geteuid() == 0 or (st.st_uid == os.geteuid() and st.st_gid in os.getgroups())
@@ -56,9 +58,10 @@ def _replace(target: Path, data: bytes, expected: bytes | None, st: os.stat_resu
     try:
         with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(data)
-        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
-            os.fchown(fd, st.st_uid, st.st_gid)
-        os.fchmod(fd, st.st_mode & 0o7777)  # after chown, which clears setuid/setgid
+        handle = fd if tmp is None else tmp  # an unnamed file has only its descriptor
+        if hasattr(os, "geteuid") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            os.chown(handle, st.st_uid, st.st_gid)
+        os.chmod(handle, st.st_mode & 0o7777)  # after chown, which clears setuid/setgid
         _check_unchanged(target, expected)
         if tmp is None:
             # The file gets a name only now, one system call before the rename: a kill
