@@ -17,11 +17,20 @@ Printed figures (best of ``--repeat`` runs each):
   positions for reported nodes only);
 
 and the ratios tritonlint/parse and positions/tritonlint.
+
+With ``--cli`` it times the command line instead, as a user runs it, each run a
+fresh process: ``tritonlint check --jobs 1``, ``tritonlint check`` (one process
+per core) and ``ruff check --select E,F,W --no-cache`` on the same tree; medians
+of ``--repeat`` runs, each as a ratio to ruff's, with the peak memory of the
+largest process of the run (a worker, with several jobs).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,12 +86,69 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def _process_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def timed_run(command: list[str]) -> tuple[float, int]:
+    """Wall seconds, and the peak RSS (MB) of the largest process of the run. The
+    workers are children of a fork server, not of the command (their usage never
+    reaches its rusage), so each process's high-water mark is read from /proc while
+    it runs."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        for pid in _process_tree(proc.pid):
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    peak = max([peak] + [int(line.split()[1]) // 1024 for line in fh if line.startswith("VmHWM")])
+            except OSError:
+                continue  # it ended meanwhile
+        time.sleep(0.05)
+    return time.perf_counter() - t0, peak
+
+
+def compare_cli(paths: list[Path], repeat: int) -> None:
+    targets = [str(p) for p in paths]
+    tritonlint = [sys.executable, "-m", "tritonlint", "check", "--exit-zero", "--no-respect-gitignore", *targets]
+    runs = {
+        "ruff check --select E,F,W --no-cache": [sys.executable, "-m", "ruff", "check", "--select", "E,F,W",
+                                                 "--no-cache", "--exit-zero", "--no-respect-gitignore", *targets],
+        "tritonlint --jobs 1": [*tritonlint, "--jobs", "1"],
+        f"tritonlint (--jobs {len(os.sched_getaffinity(0))})": tritonlint,
+    }
+    figures = {}
+    for name, command in runs.items():
+        measured = [timed_run(command) for _ in range(repeat)]
+        figures[name] = (statistics.median(t for t, _ in measured), max(m for _, m in measured))
+    ruff = figures[next(iter(runs))][0]
+    print(f"{'run':<40}{'median s':>10}{'x ruff':>9}{'peak MB':>9}")
+    for name, (seconds, peak) in figures.items():
+        print(f"{name:<40}{seconds:>10.2f}{seconds / ruff:>9.1f}{peak:>9}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="*", type=Path)
     ap.add_argument("--copies", type=int, default=20)
     ap.add_argument("--plain", type=int, default=400)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cli", action="store_true", help="time the command line against ruff instead")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -92,6 +158,9 @@ def main(argv=None) -> int:
         build_corpus(tmp, args.copies, args.plain)
         paths = [tmp]
     try:
+        if args.cli:
+            compare_cli(paths, args.repeat)
+            return 0
         resolver = Resolver({})
         files = list(iter_files(paths, resolver))
         texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]

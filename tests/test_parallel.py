@@ -37,7 +37,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_parallel_run_prints_what_one_process_prints_on_the_fixtures(capsys, pool_runs, fmt):
+def test_parallel_run_prints_what_one_process_prints_on_the_fixtures(capsys, monkeypatch, pool_runs, fmt):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_KERNEL_FILES", 8)  # the fixtures: 35 kernel files
     one = run(capsys, "check", str(ROOT / "fixtures"), "--format", fmt, "--jobs", "1")
     two = run(capsys, "check", str(ROOT / "fixtures"), "--format", fmt, "--jobs", "2")
     assert pool_runs == [len(list((ROOT / "fixtures").rglob("*.py")))]

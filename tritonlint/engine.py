@@ -228,11 +228,12 @@ def check_paths(paths: list[Path], resolver: Resolver, jobs: int = 1,
     ``progress`` is told the number of files, then each file's result as it is done."""
     from .discovery import iter_files
     from .launch_facts import LaunchIndex
-    from .parallel import check_files
+    from .parallel import check_files, processes_for
 
     files = list(iter_files(paths, resolver))
     if progress is not None:
         progress.start(len(files))
+    jobs = processes_for(files, jobs)
     # Kernels are often launched from another module of the run: read every launch first.
     launches = LaunchIndex.from_paths(files)
     return check_files(files, resolver, launches, jobs, progress)

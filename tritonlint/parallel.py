@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from .launch_facts import LaunchIndex
     from .progress import Progress
 
-#: fewer files than this that pass the prefilter are checked in this process
-MIN_PARALLEL_KERNEL_FILES = 8
+#: fewer files than this that pass the prefilter are checked in this process: starting
+#: the workers (a server process that loads libcst and the analysis) costs about
+#: what checking 20 kernel files costs
+MIN_PARALLEL_KERNEL_FILES = 40
 #: files handed to a worker at a time: small, because kernel files cluster in a few folders
 CHUNK = 4
 
@@ -32,13 +34,27 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def processes_for(files: list[Path], jobs: int) -> int:
+    """How many processes the run gets: ``jobs``, or 1 when too few files may hold
+    a kernel for a pool to pay off. With several, the workers' server starts now,
+    loading the analysis while this process reads the run's launches."""
+    jobs = min(jobs, len(files))
+    if jobs <= 1 or _kernel_files(files) < MIN_PARALLEL_KERNEL_FILES:
+        return 1
+    from multiprocessing import forkserver
+
+    if _start_method().get_start_method() == "forkserver":
+        forkserver.ensure_running()
+    return jobs
+
+
 def check_files(files: list[Path], resolver: Resolver, launches: "LaunchIndex", jobs: int,
                 progress: "Progress | None" = None) -> list[FileResult]:
+    """``jobs`` as :func:`processes_for` decided it."""
     from .engine import check_file
 
     settings = [resolver.for_path(f) for f in files]
-    jobs = min(jobs, len(files))
-    if jobs > 1 and _kernel_files(files) >= MIN_PARALLEL_KERNEL_FILES:
+    if jobs > 1:
         return _check_in_pool(files, settings, launches, jobs, progress)
     results = []
     for f, s in zip(files, settings, strict=True):
