@@ -452,3 +452,36 @@ def test_a_launch_taken_only_below_a_literal_size_is_bounded_by_it():
     assert _dispatch_tiers("if n_cols <= 2048:") == ["realistic"]
     # a bound still large enough to wrap is no proof
     assert _dispatch_tiers("if width <= 65536:") == ["realistic"]
+
+
+def test_an_index_tensor_allocated_as_int64_elsewhere_in_the_run_loads_int64():
+    runner = '''import torch
+
+
+class Runner:
+    def __init__(self, n):
+        self.slot_mapping = torch.zeros(n, dtype=torch.int64)
+'''
+    backend = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def store_kv(cache_ptr, slots_ptr, stride_slot):
+    i = tl.program_id(0)
+    slot = tl.load(slots_ptr + i)
+    tl.store(cache_ptr + slot * stride_slot, 0.0)
+
+
+def write(cache, meta):
+    store_kv[(meta.num_tokens,)](cache, meta.slot_mapping, cache.stride(0))
+'''
+    from tritonlint.launch_facts import LaunchIndex
+    alone = check_source(backend, "backend.py", STRICT, launches=LaunchIndex.from_texts([("backend.py", backend)]))
+    assert [d.expression for d in alone.diagnostics] == ["slot * stride_slot"]
+    both = LaunchIndex.from_texts([("backend.py", backend), ("runner.py", runner)])
+    assert check_source(backend, "backend.py", STRICT, launches=both).diagnostics == []
+    # allocated with two widths in the run: the name says nothing
+    mixed = LaunchIndex.from_texts([("backend.py", backend), ("runner.py", runner),
+                                    ("other.py", runner.replace("torch.int64", "torch.int32"))])
+    assert len(check_source(backend, "backend.py", STRICT, launches=mixed).diagnostics) == 1

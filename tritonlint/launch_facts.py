@@ -10,14 +10,16 @@ A kernel with no launch in the run keeps the analysis' own reading of its names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
 from . import sizes
 from .values import Value, Width
+from .host_dtypes import attribute_dtypes
 from .launches import HostArg, Launch, kernel_names, read_launches
 
+_DOTTED = re.compile(r"(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")
 _BLOCK = re.compile(r"block|^bs$|^bm$|^bn$|^bk$|warps|stages|^meta", re.IGNORECASE)
 
 
@@ -150,17 +152,28 @@ def _tensor_elements(dims: tuple[str, ...] | None, table: dict[str, int]) -> int
 class KernelLaunches:
     """The launches of one kernel, bound to its parameters."""
 
-    def __init__(self, launches: list[Launch], params: list[str]):
+    def __init__(self, launches: list[Launch], params: list[str], dtypes: dict[str, bool] | None = None):
         self.launches = launches
         self.params = params
         self._bound: dict[str, list[tuple[Launch, HostArg]]] = {}
+        dtypes = dtypes or {}
+
+        def typed(arg: HostArg) -> HostArg:
+            # a tensor the launch does not show the type of (`slot_mapping`,
+            # `attn_metadata.slot_mapping`), allocated elsewhere in the run
+            if arg.int64 is not None or not dtypes or arg.form not in ("tensor", "expr"):
+                return arg
+            dotted = _DOTTED.fullmatch(arg.text.strip())
+            name = arg.tensor if arg.form == "tensor" else dotted.group(1) if dotted else None
+            return replace(arg, int64=dtypes[name]) if name in dtypes else arg
+
         for launch in launches:
             for name, arg in zip(params, launch.args):
                 if arg is not None:
-                    self._bound.setdefault(name, []).append((launch, arg))
+                    self._bound.setdefault(name, []).append((launch, typed(arg)))
             for name, arg in launch.kwargs.items():
                 if name in params:
-                    self._bound.setdefault(name, []).append((launch, arg))
+                    self._bound.setdefault(name, []).append((launch, typed(arg)))
 
     @property
     def guard(self) -> str | None:
@@ -187,9 +200,12 @@ class KernelLaunches:
 class LaunchIndex:
     """Every launch in the run, by kernel name."""
 
-    def __init__(self, launches: Iterable[Launch] = (), definitions: dict[str, set[str]] | None = None):
+    def __init__(self, launches: Iterable[Launch] = (), definitions: dict[str, set[str]] | None = None,
+                 dtypes: dict[str, bool] | None = None):
         #: kernel name -> the files that define a jit function of that name
         self.definitions = definitions or {}
+        #: attribute name -> int64 or not, from the allocations anywhere in the run
+        self.dtypes = dtypes or {}
         self.by_kernel: dict[str, list[Launch]] = {}
         for launch in launches:
             self.by_kernel.setdefault(launch.kernel, []).append(launch)
@@ -204,7 +220,7 @@ class LaunchIndex:
             # the one in its own file or in a module it imports
             stem = Path(path).stem
             launches = [ln for ln in launches if ln.path == path or stem in ln.imports]
-        return KernelLaunches(launches, params) if launches else None
+        return KernelLaunches(launches, params, self.dtypes) if launches else None
 
     @classmethod
     def from_texts(cls, texts: Iterable[tuple[str, str]]) -> "LaunchIndex":
@@ -221,7 +237,8 @@ class LaunchIndex:
         if names:
             for path, text in texts:
                 launches.extend(read_launches(text, path, names))
-        return cls(launches, definitions)
+        dtypes = attribute_dtypes(texts) if launches else {}
+        return cls(launches, definitions, dtypes)
 
     @classmethod
     def from_paths(cls, paths: Iterable[Path]) -> "LaunchIndex":

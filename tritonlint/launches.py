@@ -407,7 +407,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         dims = env.file_shapes.get(node.attr)  # self.state_indices, allocated in __init__
         return HostArg(text, "tensor", tensor=node.attr, names=names, dims=dims,
                        ndim=len(dims) if dims is not None else None)
-    dtype = _dtype_of(node)
+    dtype = dtype_of(node)
     if dtype is not None or _is_tensor_expr(node):
         base = _base_tensor(node)
         int64 = dtype
@@ -415,7 +415,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         if base is not None and dtype is None and depth < 3:
             found = env.lookup(base, line)
             if found is not None and found[0] == "expr":
-                int64 = _dtype_of(found[1])
+                int64 = dtype_of(found[1])
         return HostArg(text, "tensor", tensor=base, ndim=len(dims) if dims is not None else None, int64=int64,
                        names=names, dims=dims)
     return HostArg(text, "expr", names=names)
@@ -565,7 +565,7 @@ def _created_dims(node: ast.expr, source: str) -> tuple[str, ...] | None:
     return tuple(_source_text(a, source) for a in args)
 
 
-def _dtype_of(node: ast.expr) -> bool | None:
+def dtype_of(node: ast.expr) -> bool | None:
     """True when an expression is visibly an int64 tensor, False when visibly a
     narrower integer one, None when the host does not say."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -585,7 +585,7 @@ def _dtype_of(node: ast.expr) -> bool | None:
                 if d is not None:
                     return d in _INT64_DTYPES if d in _INT64_DTYPES | _NARROW_DTYPES else None
         if attr in _RESHAPES:
-            return _dtype_of(node.func.value)  # a view keeps its tensor's element type
+            return dtype_of(node.func.value)  # a view keeps its tensor's element type
         return _default_int64(node, attr)
     if isinstance(node, ast.Attribute) and node.attr == "indices" and isinstance(node.value, ast.Call):
         return True  # x.topk(k).indices, x.sort().indices: int64

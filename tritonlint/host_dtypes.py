@@ -1,0 +1,45 @@
+"""Element types of host tensors allocated anywhere in the run, by attribute name.
+
+An index tensor is often allocated far from the launch that passes it: a model
+runner allocates ``self.slot_mapping = torch.zeros(n, dtype=torch.int64)``, and
+an attention backend passes ``attn_metadata.slot_mapping`` to a kernel that loads
+from it. When every allocation of an attribute of that name in the run shows the
+same integer width, a launch that passes a tensor of that name (``x.slot_mapping``
+or a parameter ``slot_mapping``) without showing its type gets it. A name that is
+allocated with two widths in the run says nothing. Read with the stdlib ``ast``.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Iterable
+
+from .launches import dtype_of
+
+#: cheap prefilter: an attribute assigned on a line that also names an integer dtype
+_ALLOCATION = re.compile(r"self\.\w+\s*(?::[^=\n]*)?=.*(?:torch\.(?:int64|long|int32|int16|int8|uint8)|\.long\(\)|\.int\(\))")
+
+
+def attribute_dtypes(texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
+    """Attribute name -> True (int64) / False (a narrower integer type), where every
+    allocation of it in the run that shows a type agrees."""
+    seen: dict[str, set[bool]] = {}
+    for _path, text in texts:
+        if not _ALLOCATION.search(text):
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                width = dtype_of(value)
+                if width is not None:
+                    seen.setdefault(target.attr, set()).add(width)
+    return {name: widths.pop() for name, widths in seen.items() if len(widths) == 1}
