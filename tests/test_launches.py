@@ -481,6 +481,11 @@ def write(cache, meta):
     assert [d.expression for d in alone.diagnostics] == ["slot * stride_slot"]
     both = LaunchIndex.from_texts([("backend.py", backend), ("runner.py", runner)])
     assert check_source(backend, "backend.py", STRICT, launches=both).diagnostics == []
+    # a generic word names a different tensor in every module
+    generic = LaunchIndex.from_texts([("backend.py", backend.replace("meta.slot_mapping", "indices")),
+                                      ("runner.py", runner.replace("slot_mapping", "indices"))])
+    assert len(check_source(backend.replace("meta.slot_mapping", "indices"), "backend.py", STRICT,
+                            launches=generic).diagnostics) == 1
     # allocated with two widths in the run: the name says nothing
     mixed = LaunchIndex.from_texts([("backend.py", backend), ("runner.py", runner),
                                     ("other.py", runner.replace("torch.int64", "torch.int32"))])

@@ -163,9 +163,13 @@ class KernelLaunches:
             # `attn_metadata.slot_mapping`), allocated elsewhere in the run
             if arg.int64 is not None or not dtypes or arg.form not in ("tensor", "expr"):
                 return arg
-            dotted = _DOTTED.fullmatch(arg.text.strip())
-            name = arg.tensor if arg.form == "tensor" else dotted.group(1) if dotted else None
-            return replace(arg, int64=dtypes[name]) if name in dtypes else arg
+            text = arg.text.strip()
+            dotted = _DOTTED.fullmatch(text)
+            name = dotted.group(1) if dotted else arg.tensor if arg.form == "tensor" else None
+            # an attribute (`meta.slot_mapping`) or a compound name says which tensor;
+            # a generic word (`indices`, `idx`) is a different tensor in every module
+            specific = name is not None and ("." in text or "_" in name.strip("_"))
+            return replace(arg, int64=dtypes[name]) if specific and name in dtypes else arg
 
         for launch in launches:
             for name, arg in zip(params, launch.args):
