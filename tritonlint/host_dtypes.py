@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-from .launches import dtype_of
+from .launches import dtype_of, self_attribute_assignments
 
 #: cheap prefilter: an attribute assigned on a line that also names an integer dtype
 _ALLOCATION = re.compile(r"self\.\w+\s*(?::[^=\n]*)?=.*(?:torch\.(?:int64|long|int32|int16|int8|uint8)|\.long\(\)|\.int\(\))")
@@ -31,15 +31,8 @@ def attribute_dtypes(texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                target, value = node.target, node.value
-            else:
-                continue
-            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-                width = dtype_of(value)
-                if width is not None:
-                    seen.setdefault(target.attr, set()).add(width)
+        for name, value in self_attribute_assignments(ast.walk(tree)):
+            width = dtype_of(value)
+            if width is not None:
+                seen.setdefault(name, set()).add(width)
     return {name: widths.pop() for name, widths in seen.items() if len(widths) == 1}

@@ -10,14 +10,14 @@ A kernel with no launch in the run keeps the analysis' own reading of its names.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
 
 from . import sizes
-from .values import Value, Width
 from .host_dtypes import attribute_dtypes
 from .launches import HostArg, Launch, kernel_names, read_launches
+from .values import Value, Width
 
 _DOTTED = re.compile(r"(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")
 _BLOCK = re.compile(r"block|^bs$|^bm$|^bn$|^bk$|warps|stages|^meta", re.IGNORECASE)
@@ -227,7 +227,7 @@ class LaunchIndex:
         return KernelLaunches(launches, params, self.dtypes) if launches else None
 
     @classmethod
-    def from_texts(cls, texts: Iterable[tuple[str, str]]) -> "LaunchIndex":
+    def from_texts(cls, texts: Iterable[tuple[str, str]]) -> LaunchIndex:
         """``texts``: (display path, source) of every file in the run."""
         texts = list(texts)
         names: set[str] = set()
@@ -245,7 +245,7 @@ class LaunchIndex:
         return cls(launches, definitions, dtypes)
 
     @classmethod
-    def from_paths(cls, paths: Iterable[Path]) -> "LaunchIndex":
+    def from_paths(cls, paths: Iterable[Path]) -> LaunchIndex:
         def texts():
             for p in paths:
                 try:

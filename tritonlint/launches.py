@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from . import host_guards
@@ -149,23 +150,15 @@ def _statements(body):
             yield from _statements(inner)
 
 
-def _created_in_file(tree: ast.Module, source: "_Source") -> dict[str, tuple[str, ...]]:
+def _created_in_file(tree: ast.Module, source: _Source) -> dict[str, tuple[str, ...]]:
     """Tensors the file allocates as attributes (`self.state_indices = torch.empty((n, 1 + k))`),
     by name, where every allocation of that attribute in the file has the same rank."""
     found: dict[str, set[tuple[str, ...]]] = {}
-    for stmt in _statements(tree.body):
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        else:
+    # only attributes of `self`: a plain local name (`x`) means different
+    # tensors in different functions of a file
+    for name, value in self_attribute_assignments(_statements(tree.body)):
+        if not isinstance(value, ast.Call):
             continue
-        # only attributes of `self`: a plain local name (`x`) means different
-        # tensors in different functions of a file
-        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                and target.value.id == "self") or not isinstance(value, ast.Call):
-            continue
-        name = target.attr
         if not isinstance(value.func, ast.Attribute) or value.func.attr in ("view", "reshape"):
             continue
         dims = _created_dims(value, source)
@@ -177,6 +170,19 @@ def _created_in_file(tree: ast.Module, source: "_Source") -> dict[str, tuple[str
             # the same rank everywhere; the sizes only where they also agree
             out[name] = shapes.pop() if len(shapes) == 1 else ("?",) * len(next(iter(shapes)))
     return out
+
+
+def self_attribute_assignments(nodes) -> Iterable[tuple[str, ast.expr]]:
+    """(attribute, value) of every `self.attribute = value` among ``nodes``."""
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+            yield target.attr, value
 
 
 def _innermost_function(tree: ast.Module, line: int) -> ast.AST:
@@ -213,7 +219,7 @@ def _stmt_bodies(stmt: ast.stmt):
 class _Scope:
     """Assignments of one function (or module), to resolve names at a launch."""
 
-    def __init__(self, scope: ast.AST, source: "_Source | None" = None):
+    def __init__(self, scope: ast.AST, source: _Source | None = None):
         self.source = source
         self.defs: dict[str, list[tuple[int, ast.expr]]] = {}
         self.unpacked: dict[str, list[tuple[int, ast.expr, int, int]]] = {}  # name -> (line, source, index, arity)
@@ -700,7 +706,7 @@ class _Source:
         return "".join(parts)
 
 
-def _source_text(node: ast.expr, source: "_Source | None") -> str:
+def _source_text(node: ast.expr, source: _Source | None) -> str:
     """The host's own text of an expression (its quotes and spelling), on one line."""
     segment = source.segment(node) if source is not None else None
     return " ".join(segment.split()) if segment else _unparse(node)

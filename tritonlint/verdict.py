@@ -62,7 +62,7 @@ def _names(value: Value, code: str) -> list[str]:
         else:
             out.extend(_IDENT.findall(name))
     ignore = {"tl", "load", "program_id", "arange", "to", "int64", "int32", "cast", "loaded", "from", "memory",
-              "int32", "if", "the", "tensor", "holds", "range", "min", "max", "tl_load", "triton", "language"}
+              "if", "the", "tensor", "holds", "range", "min", "max", "tl_load", "triton", "language"}
     return [n for n in out if n not in ignore and not n.isupper() or n in ("T", "N", "M", "B", "H")]
 
 
