@@ -12,7 +12,7 @@ from . import __version__, add_noqa, baseline
 from .cli_flags import add_convention_arguments
 from .config_overrides import ConfigAction
 from .diagnostics import FileResult
-from .engine import check_paths, missing_paths
+from .engine import check_paths
 from .options import overrides_from
 from .parallel import jobs_argument
 from .reporters import Report, render
@@ -85,12 +85,8 @@ def run_check(args) -> int:
         print(f"tritonlint: error: {noqa_error}", file=sys.stderr)
         return 2
     from_stdin = reads_stdin(args)
+    # a missing path is reported with the files (E999, exit 2) and the others are checked, as in ruff
     paths = [] if from_stdin else (args.paths or [Path(".")])
-    missing = missing_paths(paths)
-    if missing:
-        for p in missing:
-            print(f"tritonlint: error: {p}: no such file or directory", file=sys.stderr)
-        return 2
     elapsed = None
     try:
         resolver = Resolver(overrides_from(args), args.config)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
 import pathspec
 
-from .settings import Resolver
+from .settings import Resolver, Settings
+from .special_files import NotRegularFile, describe
 
 PREFILTER = ("triton", "jit")
 
@@ -20,24 +22,60 @@ def might_have_kernels(text: str) -> bool:
 
 def iter_files(paths: list[Path], resolver: Resolver) -> Iterator[Path]:
     """Explicit files are yielded even when excluded, unless force-exclude is set
-    (pre-commit passes filenames explicitly; ruff's --force-exclude)."""
-    seen: set[Path] = set()
+    (pre-commit passes filenames explicitly; ruff's --force-exclude). So is a
+    directory named explicitly: the excludes apply to what lies below it.
+
+    An explicit path that is missing, a dangling link or a symlink loop is yielded
+    too, and so is anything that is not a regular file (as ``NotRegularFile``): its
+    read fails and it is reported with E999 while the other files are checked
+    (ruff's E902), instead of one bad path ending the run or a FIFO blocking it."""
+    seen: set[str] = set()
     for path in paths:
+        if path.is_dir():
+            for f in _walk(path, resolver):
+                key = _identity(f)
+                if key not in seen:
+                    seen.add(key)
+                    yield f
+            continue
         if path.is_file():
             settings = resolver.for_path(path)
             if settings.force_exclude and (settings.is_excluded(path)
                                            or (settings.respect_gitignore and _git_ignored(path))):
                 continue
-            key = path.resolve()
-            if key not in seen:
-                seen.add(key)
-                yield path
-        elif path.is_dir():
-            for f in _walk(path, resolver):
-                key = f.resolve()
-                if key not in seen:
-                    seen.add(key)
-                    yield f
+        key = _identity(path)
+        if key not in seen:
+            seen.add(key)
+            yield _readable_or_not(path)
+
+
+def _identity(path: Path) -> str:
+    """The file a path names, so that two paths to one file check it once; a symlink
+    loop has no target (resolve raises RuntimeError on it), so it is its own."""
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError):
+        return os.path.abspath(path)
+
+
+def _readable_or_not(path: Path) -> Path:
+    return NotRegularFile(path) if describe(path) is not None else path
+
+
+def _below(settings: Settings, root: Path) -> Settings:
+    """The settings for what lies below a directory named explicitly. When the
+    directory itself is excluded (``check dist``), the patterns apply from it down,
+    as in ruff: only --force-exclude skips an explicit path."""
+    if settings.force_exclude or not settings.is_excluded(root):
+        return settings
+    return replace(settings, root=root.resolve())
+
+
+def _excluded(settings: Settings, path: Path, specs, is_dir: bool) -> bool:
+    try:
+        return settings.is_excluded(path) or _ignored(path, specs, is_dir=is_dir)
+    except RuntimeError:  # a symlink loop cannot be resolved to match it: it is reported, not skipped
+        return False
 
 
 def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
@@ -50,11 +88,11 @@ def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
         here = d.resolve()
         spec = _load_gitignore(d) if use_gitignore else None
         specs = [s for s in specs if _is_relative(here, s[0])] + ([(here, spec)] if spec is not None else [])
-        settings = resolver.for_path(d)
+        settings = _below(resolver.for_path(d), root)
         keep = []
         for name in sorted(dirnames):
             sub = d / name
-            if settings.is_excluded(sub) or _ignored(sub, specs, is_dir=True):
+            if _excluded(settings, sub, specs, is_dir=True):
                 continue
             keep.append(name)
         dirnames[:] = keep
@@ -62,9 +100,9 @@ def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
             if not name.endswith((".py", ".pyi")):
                 continue
             f = d / name
-            if settings.is_excluded(f) or _ignored(f, specs, is_dir=False):
+            if _excluded(settings, f, specs, is_dir=False):
                 continue
-            yield f
+            yield _readable_or_not(f)
 
 
 def _is_relative(path: Path, base: Path) -> bool:

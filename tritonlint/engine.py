@@ -72,10 +72,26 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     """Lint one file's text. ``codes`` overrides the rules that run; ``launches``
     are the kernel launches of the whole run (by default, this file's own)."""
     from .discovery import might_have_kernels
+    from .parse_guard import exceeded_recursion, reject, too_deep
 
     result = FileResult(path)
     if not might_have_kernels(text):
         return result
+    result.error = reject(text, path)  # what CPython rejects, or what would crash libcst's native parser
+    if result.error is not None:
+        return result
+    try:
+        return _lint(text, path, settings, codes, launches, result)
+    except Exception as e:  # nesting CPython accepts (a sum of 500 terms) but libcst's recursion does not
+        if not exceeded_recursion(e):
+            raise
+        result = FileResult(path)
+        result.error = too_deep(text, path)
+        return result
+
+
+def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None,
+          launches: LaunchIndex | None, result: FileResult) -> FileResult:
     import libcst as cst
 
     from . import verdict
@@ -89,7 +105,7 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     except cst.ParserSyntaxError as e:
         result.error = _syntax_error(text, path, e)
         return result
-    except (RecursionError, ValueError) as e:  # pragma: no cover - pathological input
+    except ValueError as e:  # pragma: no cover - pathological input
         result.error = ParseError(path, 1, 1, f"cannot parse: {e}")
         return result
     kernels = find_kernels(module)
@@ -237,10 +253,6 @@ def check_paths(paths: list[Path], resolver: Resolver, jobs: int = 1,
     # Kernels are often launched from another module of the run: read every launch first.
     launches = LaunchIndex.from_paths(files)
     return check_files(files, resolver, launches, jobs, progress)
-
-
-def missing_paths(paths: list[Path]) -> list[Path]:
-    return [p for p in paths if not p.exists()]
 
 
 __all__ = ["check_source", "check_file", "check_paths", "SourceFile", "Position", "rule_defaults"]

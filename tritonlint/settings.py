@@ -233,7 +233,10 @@ class Resolver:
     def for_path(self, path: Path) -> Settings:
         if self._fixed is not None:
             return self._fixed
-        directory = path.resolve().parent if path.is_file() or path.suffix == ".py" else path.resolve()
+        try:
+            directory = path.resolve().parent if path.is_file() or path.suffix == ".py" else path.resolve()
+        except RuntimeError:  # a symlink loop (reported as unreadable): the settings of the directory holding it
+            directory = path.absolute().parent.resolve()
         if directory not in self._by_dir:
             self._by_dir[directory] = self._apply(self._find(directory))
         return self._by_dir[directory]
