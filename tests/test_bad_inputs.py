@@ -128,6 +128,8 @@ def test_a_symlink_loop_is_reported_per_path_and_the_run_goes_on(tmp_path, capsy
     assert "good.py:8:22: TL002" in out
     code, out = lint(capsys, tmp_path / "a.py", tmp_path / "good.py")  # named explicitly
     assert code == 2 and "a.py:1:1: E999" in out and "good.py:8:22: TL002" in out
+    code, out = lint(capsys, "--show-files", tmp_path)
+    assert code == 0 and out.split() == [str(tmp_path.resolve() / n) for n in ("a.py", "b.py", "good.py")]
 
 
 @pytest.mark.parametrize("fix", [False, True], ids=["check", "fix"])

@@ -33,7 +33,7 @@ def iter_files(paths: list[Path], resolver: Resolver) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for f in _walk(path, resolver):
-                key = _identity(f)
+                key = file_identity(f)
                 if key not in seen:
                     seen.add(key)
                     yield f
@@ -43,13 +43,13 @@ def iter_files(paths: list[Path], resolver: Resolver) -> Iterator[Path]:
             if settings.force_exclude and (settings.is_excluded(path)
                                            or (settings.respect_gitignore and _git_ignored(path))):
                 continue
-        key = _identity(path)
+        key = file_identity(path)
         if key not in seen:
             seen.add(key)
             yield _readable_or_not(path)
 
 
-def _identity(path: Path) -> str:
+def file_identity(path: Path) -> str:
     """The file a path names, so that two paths to one file check it once; a symlink
     loop has no target (resolve raises RuntimeError on it), so it is its own."""
     try:

@@ -10,9 +10,9 @@ from .settings import Resolver
 
 
 def show_files(paths: list[Path], resolver: Resolver) -> str:
-    from .discovery import iter_files
+    from .discovery import file_identity, iter_files
 
-    return "".join(f"{f.resolve()}\n" for f in sorted(iter_files(paths, resolver), key=lambda f: f.resolve()))
+    return "".join(f"{name}\n" for name in sorted(file_identity(f) for f in iter_files(paths, resolver)))
 
 
 def show_settings(path: Path, resolver: Resolver) -> str:
