@@ -215,3 +215,14 @@ def test_token_soup_never_raises(soup, depth):
     assert result.error is not None or result.kernels == 1
     if result.error is not None:
         assert result.error.line >= 1 and result.error.message
+
+
+def test_an_exception_that_cannot_be_formatted_still_exits_2(capsys):
+    from tritonlint.crash import report_crash
+
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RecursionError("maximum recursion depth exceeded")
+
+    assert report_crash(Unprintable()) == 2
+    assert "could not be formatted" in capsys.readouterr().err

@@ -16,10 +16,20 @@ def report_crash(exc: BaseException) -> int:
     if isinstance(exc, OSError):  # the system refused something (a full disk, a read-only -o path): not a bug
         print(f"tritonlint: error: {exc}", file=sys.stderr)
         return 2
-    print(f"tritonlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    print(f"tritonlint: internal error: {type(exc).__name__}: {_describe(exc)}", file=sys.stderr)
     print(f"tritonlint: this is a bug in tritonlint; please report it{_where()} with the command line and the "
           f"file it ran on ({DEBUG_VARIABLE}=1 prints the traceback)", file=sys.stderr)
     return 2
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception's text, bounded: one carrying a deeply nested syntax node may
+    recurse again while it is formatted, and the run must still end with exit 2."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - any failure to format must not change the exit code
+        return "(the exception could not be formatted)"
+    return text if len(text) <= 500 else text[:497] + "..."
 
 
 def _where() -> str:
