@@ -418,21 +418,10 @@ def test_only_tensors_small_by_nature_are_small_by_name():
     assert [n for n in large if small_by_nature(n) is not None] == []
 
 
-DISPATCH = '''import torch
-import triton
-import triton.language as tl
-
-
-@triton.jit
-def norm_rows(x_ptr, stride_row, n_cols, BLOCK: tl.constexpr):
-    row = tl.program_id(0)
-    cols = tl.arange(0, BLOCK)
-    tl.store(x_ptr + row * stride_row + cols, 0.0, mask=cols < n_cols)
-
-
-def launch(x, n_cols, width):
+# the row kernel, launched behind a size check
+DISPATCH = ROW_KERNEL.split("def launch")[0] + '''def launch(x, n_cols, width):
     GUARD
-        norm_rows[(x.shape[0],)](x, width, n_cols, BLOCK=2048)
+        write_rows[(x.shape[0],)](x, width, n_cols, BLOCK=2048)
 '''
 
 

@@ -82,18 +82,19 @@ def _upper_bounds(test: ast.expr, negated: bool = False) -> list[tuple[str, int]
         if flipped is None:
             return []
         op = flipped()
+    if _literal(left) is not None:
+        # `C >= X` reads as `X <= C`
+        mirrored = {ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Lt: ast.Gt, ast.LtE: ast.GtE}.get(type(op))
+        if mirrored is None:
+            return []
+        left, op, right = right, mirrored(), left
     limit = _literal(right)
-    if limit is not None and _is_size(left):
-        if isinstance(op, ast.LtE):
-            return [(_text(left), limit)]
-        if isinstance(op, ast.Lt):
-            return [(_text(left), limit - 1)]
-    limit = _literal(left)
-    if limit is not None and _is_size(right):
-        if isinstance(op, ast.GtE):
-            return [(_text(right), limit)]
-        if isinstance(op, ast.Gt):
-            return [(_text(right), limit - 1)]
+    if limit is None or not _is_size(left):
+        return []
+    if isinstance(op, ast.LtE):
+        return [(_text(left), limit)]
+    if isinstance(op, ast.Lt):
+        return [(_text(left), limit - 1)]
     return []
 
 
