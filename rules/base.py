@@ -38,7 +38,14 @@ class RuleContext:
     module: cst.Module
     kernels: ModuleKernels
     facts: Facts
-    target: tuple[int, int]
+    target: tuple[int, int]  # the oldest target: the one the analysis typed with
+    #: every target, oldest first (``target-version`` may list several)
+    targets: tuple[tuple[int, int], ...] = ()
+
+    def any_target(self, at_least: tuple[int, int]) -> bool:
+        """Some target is ``at_least`` or newer: a hazard that appears in that release
+        applies (a kernel is judged on the strictest of its targets)."""
+        return any(t >= at_least for t in (self.targets or (self.target,)))
 
 
 class Rule:

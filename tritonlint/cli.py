@@ -24,7 +24,7 @@ from .reporters.output import (
     terminal_width,
     use_color,
 )
-from .settings import ConfigError, Resolver
+from .settings import DEFAULT_TARGET, ConfigError, Resolver
 from .show import show_files, show_settings
 from .stdin import check_stdin, reads_stdin, stdin_diff
 
@@ -51,7 +51,9 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
     p.add_argument("--config", action=ConfigAction, help="a configuration file (instead of the nearest "
                    "pyproject.toml), or a TOML `KEY = VALUE` pair overriding one setting (repeatable)")
-    p.add_argument("--target-version", help="oldest Triton version the kernels must be correct on (default 3.0)")
+    p.add_argument("--target-version", metavar="VERSIONS",
+                   help="Triton version(s) the kernels must be right on, comma-separated; each rule "
+                        f"judges on the strictest (default {DEFAULT_TARGET})")
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (with --fix) or show them")
     p.add_argument("--diff", action="store_true", help="print the diff --fix would make; write nothing")

@@ -48,7 +48,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     review.add_argument("--ignore", help="codes or prefixes to disable")
     review.add_argument("--config", action=ConfigAction, help="a configuration file (instead of the nearest "
                         "pyproject.toml), or a TOML `KEY = VALUE` pair overriding one setting (repeatable)")
-    review.add_argument("--target-version", help="oldest Triton version the kernels must be correct on")
+    review.add_argument("--target-version", metavar="VERSIONS",
+                        help="Triton version(s) the kernels must be right on, comma-separated (strictest wins)")
     review.add_argument("--exit-zero", action="store_true", help="exit 0 even when new findings are found")
     review.add_argument("--statistics", action="store_true", help="counts by rule: added to text, github and sarif; "
                                                                    "instead of the findings with json")

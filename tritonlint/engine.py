@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import suppressions
-from .diagnostics import Diagnostic, Edit, FileResult, Fix, ParseError, Position
+from .diagnostics import Diagnostic, Edit, FileResult, Fix, ParseError, Position, Severity
 from .settings import Resolver, Settings
 
 if TYPE_CHECKING:  # libcst and the analysis load on the first file that may hold a kernel (start-up)
@@ -119,7 +119,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
     facts = Analyzer(module, kernels, settings.target, settings.int64_pointers, launches, path).run()
     from .rules.base import RuleContext
 
-    ctx = RuleContext(module, kernels, facts, settings.target)
+    ctx = RuleContext(module, kernels, facts, settings.target, settings.targets)
     findings: list[Finding] = []
     for rule_cls in sorted(_rules(), key=lambda r: r.order):
         if rule_cls.code in codes:
@@ -225,6 +225,7 @@ def _to_diagnostic(f: Finding, path: str, positions: PositionIndex, sup: suppres
         noqa_reason=silenced.reason if silenced else "",
         tier=judged.tier if judged is not None else verdict.REALISTIC,
         size_note=judged.note if judged is not None else "",
+        severity=f.severity if f.severity is not None else Severity.ERROR,
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .diagnostics import Applicability
+from .diagnostics import Applicability, Severity
 from .kernels import JitFunction
 
 
@@ -43,5 +43,7 @@ class Finding:
     fix: NodeFix | None = None
     #: the risky operations behind it: the size model judges them (``verdict.py``)
     risks: tuple = ()
+    #: None: the default (error); a rule lowers it where the target makes the hazard loud
+    severity: Severity | None = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .config_overrides import overrides_from_config_values, patterns, per_file_ignores
 from .engine import rule_defaults
 from .selection import RuleSelection
-from .settings import check_target, expand
+from .settings import check_targets, expand
 
 
 def overrides_from(args) -> dict:
@@ -23,7 +23,7 @@ def overrides_from(args) -> dict:
         out["extend_per_file_ignores"] = (*out.get("extend_per_file_ignores", ()),
                                           *per_file_ignores(args.extend_per_file_ignores, "--extend-per-file-ignores"))
     if args.target_version:
-        out["target_version"] = check_target(args.target_version, "--target-version")
+        out["target_version"] = check_targets(args.target_version, "--target-version")
     if getattr(args, "force_exclude", False):
         out["force_exclude"] = True
     if getattr(args, "respect_gitignore", None) is not None:

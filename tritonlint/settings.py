@@ -22,6 +22,9 @@ DEFAULT_EXCLUDES = (
     ".eggs", "_build", "buck-out",
 )
 SUPPORTED_TARGETS = ("2.1", "2.2", "2.3", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9")
+#: The newest Triton the project verifies: the compiler oracle runs on it in CI
+#: (.ci/run) as well as on the pinned test Triton. The default target.
+DEFAULT_TARGET = "3.9"
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
     "force-exclude", "int64-pointers", "strict", "sizes", "respect-gitignore", "extend-per-file-ignores",
@@ -46,7 +49,9 @@ class Settings:
     extend_per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: rule selections layered after this file's own (``--config KEY=VALUE``, then the flags)
     extra_selections: tuple = ()
-    target_version: str = "3.0"
+    #: the Triton versions the kernels must be right on (``target-version``, one or a list):
+    #: each rule judges a kernel on the strictest of them (see ``target`` and ``targets``)
+    target_version: tuple[str, ...] = (DEFAULT_TARGET,)
     force_exclude: bool = False
     #: skip files ignored by .gitignore (ruff's respect-gitignore)
     respect_gitignore: bool = True
@@ -70,9 +75,18 @@ class Settings:
         return {**DEFAULTS, **dict(self.sizes)}
 
     @property
+    def targets(self) -> tuple[tuple[int, int], ...]:
+        """Every target, oldest first."""
+        return tuple(sorted(_version(v) for v in self.target_version))
+
+    @property
     def target(self) -> tuple[int, int]:
-        major, minor = self.target_version.split(".")[:2]
-        return int(major), int(minor)
+        """The target the int-width analysis types with: the oldest. Typing only gets
+        stricter going back (``tl.int64`` annotations are ignored before 3.0, ``x: int``
+        is int32 below 2**31 either way), so the oldest target finds every product any
+        target computes in int32. Rules whose *consequences* get worse with newer
+        releases (TL005: the 3.7 launcher truncates silently) read ``targets``."""
+        return self.targets[0]
 
     def enabled_codes(self, all_codes: dict[str, bool]) -> frozenset[str]:
         """Codes to run, from ``{code: enabled_by_default}`` (ruff's resolution: see selection.py)."""
@@ -191,8 +205,27 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
             raise ConfigError(f"{where}: [tool.tritonlint.sizes]: {e}") from e
         changes["sizes"] = tuple(sorted(table_sizes.items()))
     if "target-version" in table:
-        changes["target_version"] = check_target(str(table["target-version"]), where)
+        changes["target_version"] = check_targets(table["target-version"], where)
     return replace(base, **changes)
+
+
+def _version(v: str) -> tuple[int, int]:
+    major, minor = v.split(".")[:2]
+    return int(major), int(minor)
+
+
+def check_targets(value, where: str) -> tuple[str, ...]:
+    """``"3.9"``, ``"3.6, 3.9"`` (the command line) or ``["3.6", "3.9"]`` (TOML): the
+    versions, deduplicated, oldest first."""
+    if isinstance(value, str):
+        items = [v for v in (x.strip() for x in value.split(",")) if v]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = value
+    else:
+        raise ConfigError(f"{where}: `target-version` must be a version or a list of versions, got {value!r}")
+    if not items:
+        raise ConfigError(f"{where}: `target-version` is empty (supported: {', '.join(SUPPORTED_TARGETS)})")
+    return tuple(sorted({check_target(v, where) for v in items}, key=_version))
 
 
 def check_target(value: str, where: str) -> str:
