@@ -725,19 +725,31 @@ def compile_ttir(path, kernel_name: str, signature: dict | None = None,
     return text
 
 
+def _source_class(fn):
+    """Gluon kernels (``@gluon.jit``, a ``JITFunction`` subclass) go through Gluon's own
+    frontend, which types integers with the same semantic layer as triton.language."""
+    from triton.compiler import ASTSource
+
+    try:
+        from triton.experimental.gluon._runtime import GluonASTSource, GluonJITFunction
+    except ImportError:  # pragma: no cover - a Triton without Gluon
+        return ASTSource
+    return GluonASTSource if isinstance(fn, GluonJITFunction) else ASTSource
+
+
 def _compile(fn, signature: dict, constexprs: dict, stage: str) -> str:
     from triton._C.libtriton import ir
     from triton.backends.compiler import GPUTarget
-    from triton.compiler import ASTSource
     from triton.compiler.compiler import make_backend
 
     target = GPUTarget(*TARGET)
     try:
-        src = ASTSource(fn, signature=signature, constexprs=constexprs)
+        src = _source_class(fn)(fn, signature=signature, constexprs=constexprs)
         backend = make_backend(target)
         # sanitize_overflow=False: do not emit the debug-mode i64 shadow arithmetic
         # (extsi of every i32 operand), which is dead code without debug=True.
-        options = backend.parse_options({"sanitize_overflow": False})
+        # num_warps: Gluon kernels state their layouts for 4 warps (the default).
+        options = backend.parse_options({"sanitize_overflow": False, "num_warps": 4})
         context = ir.context()
         ir.load_dialects(context)
         backend.load_dialects(context)

@@ -2,9 +2,16 @@
 
 A function is a kernel when one of its decorators resolves to ``triton.jit``
 (``@triton.jit``, ``@triton.jit(...)``, ``@jit`` after ``from triton import jit``,
-``@tr.jit`` after ``import triton as tr``), whatever is stacked above it
-(``triton.autotune``, ``triton.heuristics``), or when it is wrapped at module
-level (``k = triton.jit(fn)``). Plain Python functions are never kernels.
+``@tr.jit`` after ``import triton as tr``) or to Gluon's ``jit``
+(``@gluon.jit`` after ``from triton.experimental import gluon``), whatever is
+stacked above it (``triton.autotune``, ``triton.heuristics``), or when it is
+wrapped at module level (``k = triton.jit(fn)``). Plain Python functions are
+never kernels.
+
+Gluon (``triton.experimental.gluon``) kernels follow the same integer rules as
+``triton.language`` ones (its ``program_id``, ``arange``, ``load`` and ``store``
+are the same frontend operations), so ``gl.program_id`` resolves to the language
+member ``program_id`` just as ``tl.program_id`` does.
 
 Only statement bodies are walked (not every expression), which keeps this cheap.
 """
@@ -14,8 +21,15 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-JIT_NAMES = frozenset({"triton.jit", "triton.runtime.jit", "triton.runtime.jit.jit"})
+GLUON = "triton.experimental.gluon"
+GLUON_LANGUAGE = "triton.experimental.gluon.language"
+JIT_NAMES = frozenset({"triton.jit", "triton.runtime.jit", "triton.runtime.jit.jit",
+                       f"{GLUON}.jit", f"{GLUON}._runtime.jit", f"{GLUON}._runtime.jit.jit"})
 LANGUAGE = "triton.language"
+#: vendor namespaces of Gluon's language (``gl.nvidia.hopper.tma``, ``gl.amd.cdna3``): a
+#: member is named by its last component (``tma.make_tensor_descriptor``)
+_GLUON_VENDORS = ("nvidia.", "amd.", "extra.")
+_GLUON_ALIASES = {"gluon": GLUON, "gl": GLUON_LANGUAGE, "ttgl": GLUON_LANGUAGE}
 
 
 @dataclass
@@ -60,7 +74,23 @@ class ImportMap:
                 if name == "jit" and "triton" in module:
                     self.names[local] = "triton.jit"
                     continue
+                # ... and Gluon (vLLM: `from vllm.triton_utils import gl, gluon`)
+                if "triton" in module and name == "gluon":
+                    self.names[local] = GLUON
+                    continue
+                if "triton" in module and name in ("gl", "ttgl"):
+                    self.names[local] = GLUON_LANGUAGE
+                    continue
             self.names[local] = f"{module}.{name}"
+
+    def add_module_alias(self, node: cst.Assign) -> None:
+        """``gluon = other_module.gluon``, ``gl = other_module.gl``: a module that borrows
+        another one's Gluon imports (vLLM's AMD kernels borrow AITER's)."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        value = node.value
+        if isinstance(value, cst.Attribute) and value.attr.value in _GLUON_ALIASES:
+            self.names[node.targets[0].target.value] = _GLUON_ALIASES[value.attr.value]
 
     def qualify(self, expr: cst.BaseExpression) -> str | None:
         """Qualified name of a Name/Attribute chain (``tl.arange`` -> ``triton.language.arange``)."""
@@ -81,6 +111,11 @@ class ImportMap:
     def language_member(self, expr: cst.BaseExpression) -> str | None:
         """``tl.arange`` / ``language.arange`` / ``triton.language.arange`` -> ``arange``."""
         q = self.qualify(expr)
+        if q and q.startswith(GLUON_LANGUAGE + "."):
+            member = q[len(GLUON_LANGUAGE) + 1 :]
+            if member.startswith(_GLUON_VENDORS):
+                return member.rsplit(".", 1)[-1]
+            q = f"{LANGUAGE}.{member}"
         if q and q.startswith(LANGUAGE + "."):
             member = q[len(LANGUAGE) + 1 :]
             # tl.math.x, tl.extra.cuda.libdevice.x, tl.core.constexpr ...
@@ -140,6 +175,8 @@ def find_kernels(module: cst.Module) -> ModuleKernels:
                         imports.add_import(small)
                     elif isinstance(small, cst.ImportFrom):
                         imports.add_import_from(small)
+                    elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Attribute):
+                        imports.add_module_alias(small)
                     elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
                         # k = triton.jit(fn): remember fn, resolved once imports are known
                         call = small.value

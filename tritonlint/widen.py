@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .findings import NodeEdit
-from .kernels import LANGUAGE, ImportMap, JitFunction
+from .kernels import GLUON_LANGUAGE, LANGUAGE, ImportMap, JitFunction
 from .values import Width
 
 
@@ -23,6 +23,9 @@ def language_alias(imports: ImportMap) -> str:
             return local
     if imports.names.get("triton") == "triton":
         return "triton.language"
+    for local, qualified in imports.names.items():
+        if qualified == GLUON_LANGUAGE:  # a Gluon-only module: `gl.int64`, `gl.cast` are the same dtype and op
+            return local
     return "tl"
 
 
