@@ -479,3 +479,122 @@ def write(cache, meta):
     mixed = LaunchIndex.from_texts([("backend.py", backend), ("runner.py", runner),
                                     ("other.py", runner.replace("torch.int64", "torch.int32"))])
     assert len(check_source(backend, "backend.py", STRICT, launches=mixed).diagnostics) == 1
+
+
+STRIDED_ROWS = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def rows(x_ptr, stride_row, stride_col, n_cols, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    x = tl.load(x_ptr + row * stride_row + cols * stride_col, mask=cols < n_cols)
+    tl.store(x_ptr + row * stride_row + cols * stride_col, x * 2, mask=cols < n_cols)
+
+
+def launch(x):
+{body}
+'''
+
+
+def _row_diagnostics(body: str) -> dict:
+    source = STRIDED_ROWS.format(body="\n".join("    " + line for line in body.strip().splitlines()))
+    return {d.expression: d for d in check_source(source, "k.py", STRICT).diagnostics}
+
+
+def _row_tiers(body: str) -> dict[str, str]:
+    return {expression: d.tier for expression, d in _row_diagnostics(body).items()}
+
+
+def test_a_literal_check_on_a_dimension_bounds_the_stride_it_makes():
+    # `x.stride(0)` of `[n_rows, width]` is `width`: a checked width of 1,024 times a
+    # million rows stays below 2**31; unchecked, a row of features can wrap it
+    launch = "n_rows, width = x.shape\n{check}rows[(n_rows, triton.cdiv(width, 1024))](x, x.stride(0), x.stride(1), width, BLOCK=1024)"
+    assert _row_tiers(launch.format(check="assert width <= 1024\n"))["row * stride_row"] == "unrealistic"
+    assert _row_tiers(launch.format(check="if width > 1024:\n    raise ValueError(width)\n"))["row * stride_row"] \
+        == "unrealistic"
+    assert _row_tiers(launch.format(check=""))["row * stride_row"] == "realistic"
+    # a check on another name, or one that still lets the row wrap, is no proof
+    assert _row_tiers(launch.format(check="assert n_rows >= 1024\n"))["row * stride_row"] == "realistic"
+    assert _row_tiers(launch.format(check="assert width <= 65536\n"))["row * stride_row"] == "realistic"
+
+
+def test_a_checked_rank_does_not_hide_the_names_of_the_dimensions():
+    launch = ("assert x.dim() == 2\nn_rows, width = x.shape\nassert width <= 1024\n"
+              "rows[(n_rows, triton.cdiv(width, 1024))](x, x.stride(0), x.stride(1), width, BLOCK=1024)")
+    assert _row_tiers(launch)["row * stride_row"] == "unrealistic"
+
+
+def test_an_index_along_a_row_times_an_inner_stride_stays_inside_the_row():
+    # `cols * x.stride(1)`: a step along one row; only the row's own offset can wrap
+    tiers = _row_tiers("rows[(x.shape[0], triton.cdiv(x.shape[1], 1024))](x, x.stride(0), x.stride(1), x.shape[1], BLOCK=1024)")
+    assert tiers["cols * stride_col"] == "unrealistic"
+    assert tiers["row * stride_row"] == "realistic"
+    # a stride of the first dimension is no step along a row
+    diags = _row_diagnostics("rows[(x.shape[0], triton.cdiv(x.shape[1], 1024))](x, x.stride(0), x.stride(0), "
+                             "x.shape[1], BLOCK=1024)")
+    assert "along a row" not in diags["cols * stride_col"].size_note
+
+
+def test_a_loaded_index_times_an_inner_stride_is_not_read_as_a_step_along_a_row():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def pick_class(grad_ptr, target_ptr, stride_class):
+    n = tl.program_id(0)
+    cls = tl.load(target_ptr + n)
+    tl.store(grad_ptr + cls * stride_class, 1.0)
+
+
+def launch(grad, target):
+    n, classes, spatial = grad.shape
+    pick_class[(n,)](grad, target, grad.stride(1))
+'''
+    tiers = {d.expression: d.tier for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    assert tiers["cls * stride_class"] == "realistic"
+
+
+def test_the_next_to_last_stride_of_a_four_dimensional_tensor_is_one_head():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def scale_seq(q_ptr, stride_b, stride_s, seq_len, BLOCK: tl.constexpr):
+    b = tl.program_id(0)
+    s = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(q_ptr + b * stride_b + s * stride_s, 0.0, mask=s < seq_len)
+
+
+def launch(q, seq_len):
+    assert q.dim() == 4
+    scale_seq[(q.shape[0], triton.cdiv(seq_len, 64))](q, q.stride(0), q.stride({dim}), seq_len, BLOCK=64)
+'''
+    def tiers(dim: int) -> dict[str, str]:
+        return {d.expression: d.tier for d in check_source(kernels.replace("{dim}", str(dim)), "k.py", STRICT).diagnostics}
+    # [B, H, S, D] or [B, S, H, D]: stride(2) is one head, and a million tokens of it stay below 2**31
+    assert tiers(2)["s * stride_s"] == "unrealistic"
+    # stride(1) spans the heads too (`[B, S, H, D]`): a token row, reported
+    assert tiers(1)["s * stride_s"] == "realistic"
+
+
+def test_a_grid_capped_by_the_core_count_runs_over_cores():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def persistent(x_ptr, stride_w, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    tl.store(x_ptr + pid * stride_w, 0.0)
+
+
+def launch(x, n):
+    persistent[(min(triton.cdiv(n, 1024), NUM_SMS),)](x, x.stride(0), BLOCK=1024)
+'''
+    diags = {d.expression: d for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    assert diags["pid * stride_w"].tier == "unrealistic"
+    assert "SMs" in diags["pid * stride_w"].size_note or "splits" in diags["pid * stride_w"].size_note

@@ -9,6 +9,7 @@ A kernel with no launch in the run keeps the analysis' own reading of its names.
 """
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -51,9 +52,12 @@ class HostFact:
         return f"`{self.text}` at {self.where}{more}"
 
 
-def _kind(arg: HostArg) -> str | None:
+def _kind(arg: HostArg, table: dict[str, int] | None = None) -> str | None:
     if arg.form in ("stride", "numel", "literal"):
         return None  # a stride's host names say which tensor, not how far an index runs
+    smallest = _smallest_of_min(arg.text, table or sizes.DEFAULTS)
+    if smallest is not None:
+        return smallest
     # single letters (`K`, `N`) mean different things in different kernels
     candidates = [n for n in arg.names if len(n) > 1 and "stride" not in n.lower()]
     if arg.form == "shape":
@@ -71,6 +75,21 @@ def _kind(arg: HostArg) -> str | None:
     return None
 
 
+def _smallest_of_min(text: str, table: dict[str, int]) -> str | None:
+    """``min(triton.cdiv(n, BLOCK), NUM_SMS)``: never more than its smallest operand, so
+    the kind of any operand whose names say what it counts bounds it."""
+    node = sizes.parse_expression(text) if text.startswith("min(") else None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "min"):
+        return None
+    kinds = []
+    for operand in node.args:
+        if isinstance(operand, ast.Name) and len(operand.id) > 1 and not _BLOCK.search(operand.id):
+            kind = sizes.kind_of_name(operand.id)
+            if kind is not None:
+                kinds.append(kind)
+    return min(kinds, key=lambda k: table.get(k, 0)) if kinds else None
+
+
 def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = None) -> HostFact | None:
     if not args:
         return None
@@ -83,7 +102,7 @@ def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = Non
     bound = max(limits) if all(b is not None for b in limits) else None
     dtypes = [a.int64 for _, a in args]
     int64 = any(d is True for d in dtypes) and not any(d is False for d in dtypes)
-    kinds = [_kind(a) for _, a in args]
+    kinds = [_kind(a, table) for _, a in args]
     kind = None
     if all(k is not None for k in kinds):
         kind = max(kinds, key=lambda k: table.get(k, 0))
@@ -111,22 +130,47 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
             return 1 if arg.dim == 0 else None
         if narrow is not None:
             return table[narrow]
-    return _estimate(arg.trailing, table)
+    found = _estimate(arg.trailing, table, arg.trailing_bounds, _per_head(arg.dims))
+    if found is None and arg.ndim is not None and arg.ndim >= 4 and arg.dim in (arg.ndim - 2, -2):
+        # the stride of the next-to-last dimension of a 4-D tensor whose last
+        # dimension the host does not name: one head's elements (`[B, H, S, D]`,
+        # `[B, S, H, D]`), or one image row
+        bound = (arg.trailing_bounds or (None,))[-1]
+        return bound if bound is not None else table["head_dim"]
+    return found
 
 
-def _estimate(dims: tuple[str, ...] | None, table: dict[str, int]) -> int | None:
+def _per_head(dims: tuple[str, ...] | None) -> bool:
+    """A tensor laid out per head: one of its dimensions counts heads (``B, H, S, D``)."""
+    return any(sizes.kind_of_name(d) == "heads" for d in dims or () if d.isidentifier())
+
+
+def _estimate(dims: tuple[str, ...] | None, table: dict[str, int],
+              bounds: tuple[int | None, ...] | None = None, per_head: bool = False) -> int | None:
     """The realistic maximum of the product of some dimensions, from their host
-    names; None when one of them says nothing. A single letter is a row's features:
-    `x.reshape(-1, D)` is as often the hidden size as one head."""
+    names and the literal bounds the host checks on them; None when one of them says
+    nothing. A single letter is a row's features (`x.reshape(-1, D)` is as often the
+    hidden size as one head), except in a tensor laid out per head, where the letters
+    after the heads are one head's elements; `H` counts heads and `E` experts."""
     if dims is None:
         return None
+
+    def letter(kind: str) -> int:
+        if kind in ("heads", "experts"):
+            return table[kind]
+        return table["head_dim"] if per_head and kind in ("head_dim", "features") else table["features"]
+
     out = 1
-    for dim in dims:
+    for i, dim in enumerate(dims):
+        bound = bounds[i] if bounds is not None and i < len(bounds) else None
+        if bound is not None:
+            out *= max(bound, 1)  # `assert D <= 256` where it launches: a proof
+            continue
         if dim.replace(" ", "").startswith("-"):
             return None  # `x.view(n, -1, d)`: a dimension the host leaves to be inferred
         node = sizes.parse_expression(dim)
-        size = sizes.expression_max(node, table, unknown=lambda name: None,
-                                                            letter=lambda kind: table["features"]) if node is not None else None
+        size = sizes.expression_max(node, table, unknown=lambda name: None, letter=letter) \
+            if node is not None else None
         if size is None:
             return None
         out *= size
@@ -140,10 +184,11 @@ def _tensor_elements(dims: tuple[str, ...] | None, table: dict[str, int]) -> int
     sized by its name."""
     if not dims:
         return None
-    rest = _estimate(dims[1:], table) if len(dims) > 1 else 1
+    per_head = _per_head(dims)
+    rest = _estimate(dims[1:], table, per_head=per_head) if len(dims) > 1 else 1
     if rest is None:
         return None
-    first = _estimate(dims[:1], table)
+    first = _estimate(dims[:1], table, per_head=per_head)
     if first is None:
         first = max(table[d.kind] for d in sizes.DIMENSIONS if d.outer)
     return first * rest
@@ -283,6 +328,8 @@ def bind_param(value: Value, fact: HostFact | None) -> Value:
         changes["kind"] = "unit"
     elif fact.estimate is not None:
         changes["estimate"] = fact.estimate
+        if fact.inner:
+            changes["kind"] = "inner_stride"
     elif fact.inner:
         changes["kind"] = "inner_stride"
     elif fact.kind is not None and (sizes.kind_of_name(name) is None or len(name) == 1):

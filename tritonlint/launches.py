@@ -49,11 +49,15 @@ class HostArg:
     #: them (``("num_heads", "head_dim")``), when it shows t's shape; their product
     #: is the stride of a contiguous t
     trailing: tuple[str, ...] | None = None
-    #: for a tensor: the host's names for all its dimensions, when it shows them
-    #: (``torch.empty(T, H, D)``, ``T, H, D = x.shape``, ``empty_like`` of such a tensor)
+    #: for a tensor (or the tensor a stride reads): the host's names for all its
+    #: dimensions, when it shows them (``torch.empty(T, H, D)``, ``T, H, D = x.shape``,
+    #: ``empty_like`` of such a tensor)
     dims: tuple[str, ...] | None = None
     #: the launch runs only when this value is at most a literal (`if n <= 2048:`)
     guard_bound: int | None = None
+    #: for ``t.stride(d)``: a literal bound the launching function checks on each of
+    #: ``trailing`` (``assert D <= 256``), None where it checks none
+    trailing_bounds: tuple[int | None, ...] | None = None
 
     @property
     def unit_stride(self) -> bool:
@@ -365,7 +369,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         if len(branches) == 1:
             inner = _host_arg(branches[0], env, line, depth + 1)
             return HostArg(text, inner.form, inner.tensor, inner.dim, inner.ndim, inner.const, inner.int64,
-                           inner.names, inner.trailing, inner.dims)
+                           inner.names, inner.trailing, inner.dims, trailing_bounds=inner.trailing_bounds)
     # literals
     value = _literal_int(node)
     if value is not None:
@@ -376,11 +380,13 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         form, tensor_node, dim = read
         tensor = _last_name(tensor_node)
         dims = _dims(tensor_node, env, line)
-        trailing = None
+        trailing = bounds = None
         if form == "stride" and dims is not None and dim is not None and -len(dims) <= dim < len(dims):
             trailing = dims[dim % len(dims) + 1:]
+            bounds = tuple(host_guards.bound_at(env.size_guards, d, line) for d in trailing)
         return HostArg(text, form, tensor=tensor, dim=dim, ndim=len(dims) if dims is not None else None,
-                       names=names, trailing=trailing)
+                       names=names, trailing=trailing, dims=dims if form == "stride" else None,
+                       trailing_bounds=bounds)
     if isinstance(node, ast.Name) and depth < 3:
         found = env.lookup(node.id, line)
         if found is not None and found[0] == "unpack":
@@ -398,7 +404,9 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 return HostArg(text, "expr", names=names + resolved.names)
             if resolved.form in ("literal", "stride", "shape", "numel"):
                 return HostArg(text, resolved.form, resolved.tensor, resolved.dim, resolved.ndim, resolved.const,
-                               resolved.int64, names + resolved.names, resolved.trailing)
+                               resolved.int64, names + resolved.names, resolved.trailing,
+                               resolved.dims if resolved.form == "stride" else None,
+                               trailing_bounds=resolved.trailing_bounds)
             if resolved.form == "tensor":
                 dims = _dims(node, env, line) or resolved.dims
                 return HostArg(text, "tensor", node.id, ndim=resolved.ndim if dims is None else len(dims),
@@ -518,14 +526,17 @@ def _dims(tensor_node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tupl
     if same is not None:
         return _dims(same, env, line, depth + 1)
     if isinstance(tensor_node, ast.Name):
-        if tensor_node.id in env.asserted:
-            return env.asserted[tensor_node.id]
+        asserted = env.asserted.get(tensor_node.id)
+        if asserted is not None and "?" not in asserted:
+            return asserted
         for entries in env.unpacked.values():
             for _ln, source, _i, arity in entries:
                 inner = _shape_source(source)
                 if (inner is not None and inner[0] == "shape" and isinstance(inner[1], ast.Name)
                         and inner[1].id == tensor_node.id):
                     return tuple(_unpacked_names(env, source, arity))
+        if asserted is not None:
+            return asserted  # only its rank (`assert x.dim() == 4`)
         found = env.lookup(tensor_node.id, line)
         if found is not None and found[0] == "expr":
             if _same_shape_as(found[1]) is not None:

@@ -39,15 +39,18 @@ DIMENSIONS: tuple[Dimension, ...] = (
               r"depth|^spec|_spec(_|$)|speculative|draft|num_?steps|^step_?(idx|id)?$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
-    Dimension("splits", 1024, "KV splits, SMs or cores, ranks, programs of a persistent kernel", False,
-              r"split|^sm|^sid$|^pid_?s$|(^|_)sms($|_)|multi_?processor|(^|_)cores?($|_)|core_?num|(^|_)ctas($|_)"
+    Dimension("splits", 1024, "KV splits, slices, SMs or cores, ranks, programs of a persistent kernel", False,
+              r"split|slices?($|_)|^sm|^sid$|^pid_?s$|(^|_)sms($|_)|multi_?processor|(^|_)cores?($|_)|core_?num|(^|_)ctas($|_)"
               r"|(^|_)ranks?($|_)|world|^i_?r$"),
+    # a layer index times a layer's stride spans a whole multi-layer cache: a slab
+    Dimension("layers", 512, "layers of a model", True, r"layer|^n_?layers?$|^i_?l$|^pid_?l$"),
     Dimension("cache_slots", 2**24, "slots or pages of a KV cache filling 141 GB", True,
               r"slot|page|block_table|block_idx|kv_ind|req_to_token|cache|(^|_)locs?($|_)|^blk"),
     Dimension("vocab", 2**18, "vocabulary entries (256k)", True, r"vocab|token_ids?$|input_ids?$|label|target"),
     Dimension("chunks", 2**16, "chunks of a 1M-token sequence (16-token chunks)", True,
               r"chunk|^i_?c$|^nt$|^i_?nt$"),
-    Dimension("heads", 256, "attention heads (query or KV)", False, r"head(?!_?(dim|size|_?d$))|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk|^i_?hv$|^hq$|^hkv?$|^hv$|^o_?hv?$|^nh$|^num_?h$"),
+    # 128 query heads on one rank is the most of 2026's open models (DeepSeek-V3, Llama-3.1-405B)
+    Dimension("heads", 128, "attention heads (query or KV)", False, r"head(?!_?(dim|size|_?d$))|^h$|^i_?h$|^pid_?h$|^off_?h|^hid$|^i_?hq$|^i_?hk|^i_?hv$|^hq$|^hkv?$|^hv$|^o_?hv?$|^nh$|^num_?h$"),
     Dimension("head_dim", 1024, "elements of one head", False, r"head_?(dim|size)|^d$|^i_?d$|^(qk|rope|nope|rot|pe)_?(head_?)?dim$|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
     # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
     Dimension("batch", 4096, "sequences or requests in a batch", True,
@@ -94,7 +97,7 @@ _COMPILED = [(d, re.compile(d.pattern, re.IGNORECASE)) for d in DIMENSIONS]
 #: What one unit of each kind is called in a message ("from 8,192 tokens").
 NOUNS = {
     "in_block": "positions in a block", "spec_steps": "speculative steps", "topk": "chosen experts", "experts": "experts", "splits": "splits",
-    "cache_slots": "cache slots or pages", "vocab": "vocabulary entries", "chunks": "chunks", "heads": "heads",
+    "layers": "layers", "cache_slots": "cache slots or pages", "vocab": "vocabulary entries", "chunks": "chunks", "heads": "heads",
     "head_dim": "elements of a head", "batch": "sequences", "features": "features", "tokens": "tokens",
 }
 

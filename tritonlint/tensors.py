@@ -33,12 +33,18 @@ _SMALL_BY_NATURE = (
                 r"|lengths?($|_)|(^|_)lens($|_)|^cu_|_offsets?$|^offsets?$|(block|page|kv|req|slot)_?tables?"
                 r"|req_to_token|(^|_)locs?($|_)|counts?($|_)|topk|top_k|owners?($|_)", re.IGNORECASE),
      "an index or metadata tensor"),
-    (re.compile(r"(^|_)lse($|_)|rstd|(^|_)mean($|_)|(^|_)var($|_)|(^|_)loss($|_)", re.IGNORECASE),
+    (re.compile(r"(^|_)lses?($|_)|rstd|(^|_)mean($|_)|(^|_)var($|_)|(^|_)loss($|_)", re.IGNORECASE),
      "a tensor of per-row statistics"),
     (re.compile(r"scales?($|_)|(^|_)sfs?($|_)|amax|absmax", re.IGNORECASE), "a tensor of quantisation scales"),
     (re.compile(r"(^|_)(cos|sin)($|_)|freqs?($|_)|cos_sin|rope|rotary", re.IGNORECASE), "a rotary cache"),
     (re.compile(r"status|(^|_)flags?($|_)|(^|_)locks?($|_)|counter|semaphore", re.IGNORECASE),
      "a tensor of flags or counters"),
+    # one value per channel, head or token and head: a norm's or a convolution's
+    # weights, ALiBi slopes, per-head betas and time steps of linear attention and SSMs
+    # (not a gate: `gate` is also the gate half of a gated MLP, `g` and `gk` one per key)
+    (re.compile(r"(^|_)(norm|ln|rms|layer_?norm|rms_?norm)_?(w|weights?|bias)$|^gamma$|^conv\d?d?_?(w|weights?)$"
+                r"|slopes?$|^(beta|betas|dt|dt_bias|a_log)$", re.IGNORECASE),
+     "a tensor of per-channel or per-head parameters"),
 )
 _AFFIXES = re.compile(r"(_ptrs?|_base|_ptr_base)$|^(p_|ptr_)", re.IGNORECASE)
 

@@ -196,6 +196,28 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
     return verdict
 
 
+#: a mask against a single letter (`offs < N`) says too little to call an index a
+#: row's features: `N` is as often the tokens
+_LETTER_MASK = re.compile(r"masked below `[A-Za-z]`")
+
+
+def _host(value: Value) -> str:
+    return f" ({value.host})" if value.host else ""
+
+
+def _along_a_row(index: Value, stride: Value, extent: Extent) -> str | None:
+    """How an index runs along one row, when it times the stride of an inner dimension
+    (``cols * x.stride(1)``, ``offs_d * q.stride(3)``): it steps inside one entry of the
+    tensor's outermost dimension, and only a tensor whose single entry holds 2**31
+    elements wraps it. An index loaded from memory (a class id into a class-first
+    layout) or one a single-letter mask names is not read so."""
+    if stride.kind != "inner_stride" or extent.kind not in ("features", "head_dim", "in_block"):
+        return None
+    if any("@" in name for name, _ in index.origin) or _LETTER_MASK.search(extent.why):
+        return None
+    return f"runs along a row ({extent.why})"
+
+
 def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
     """The verdict from what the index runs over and what the stride spans."""
     if risk.kind == "product" and risk.index is not None and risk.stride is not None:
@@ -210,6 +232,12 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table)
+        along_row = _along_a_row(idx.value, st.value, e)
+        if along_row is not None:
+            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` {along_row} and `{st.code}` is the "
+                                        f"stride of a dimension after the first{_host(st.value)}: an offset inside "
+                                        f"one entry of the outermost dimension (1 for a contiguous last dimension); "
+                                        f"the entry's own offset is a product of its own")
         if _BLOCK_SIZE.fullmatch(st.code) and st.value.small_literal and st.value.const is None \
                 and e.kind is not None and not e.why.startswith("at most") and table[e.kind] < LIMIT:
             # `pid_m * BLOCK_M`: a block index named for a dimension times its block size

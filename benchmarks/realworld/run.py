@@ -38,7 +38,9 @@ def lint(dirs: list[Path], strict: bool) -> tuple[list[dict], float]:
         cmd.append("--strict")
     t0 = time.perf_counter()
     root = dirs[0].parent
-    env = {**os.environ, "PYTHONPATH": str(HERE.parents[1])}
+    # REALWORLD_SOURCE measures a snapshot of the linter (`git archive`) while the
+    # working tree changes under it
+    env = {**os.environ, "PYTHONPATH": os.environ.get("REALWORLD_SOURCE", str(HERE.parents[1]))}
     proc = subprocess.run(cmd + [d.name for d in dirs], capture_output=True, text=True, cwd=root, env=env)
     elapsed = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
