@@ -91,7 +91,8 @@ What it cannot prove (limits)
   The ``scf.for`` induction variable is taken to depend on its lower bound and
   step, not on its upper bound.  Loads do not propagate from the pointer to the
   loaded value.  ``tt.int_to_ptr``, inline asm, ``tt.make_tensor_descriptor``
-  shapes (truncated to i32) are not sinks.  The ``extui``/``extsi`` that
+  shapes (truncated to i32) are not sinks; the shapes are reported apart, as
+  ``descriptor_shapes`` (an i32 product, a truncated i64, an argument).  The ``extui``/``extsi`` that
   ``ptr + u32`` emits at the pointer add's own location is treated as part of
   the address, not as a late cast.  Calls are context-insensitive (a helper's
   product is reported if *any* call reaches an address) and reported at the
@@ -102,10 +103,16 @@ What it cannot prove (limits)
   never faults, section 6 of the semantics doc), and nothing is run on a GPU:
   this says what the generated code computes, not that a launch at 2**31
   elements crashes.
-* The IR parser reads the textual MLIR that Triton 3.6's printer emits (one op
+* The IR parser reads the textual MLIR that Triton 3.6's and 3.9's printers emit
+  (3.9 locates an op at the start of its expression, 1-based: ``locations_at_start``) (one op
   per line, regions in braces, ``#loc`` aliases, ``%x:2`` result groups,
   generic ``"op"(...) ({...})`` forms).  It is not a general MLIR parser; it
   raises ``OracleParseError`` on lines it cannot read.
+* **One Triton per run.** The installed release is the one compiled; CI runs the
+  oracle tests under 3.6 (the test pin) and 3.9 (a second virtual environment,
+  .ci/run).  A kernel that calls an API the release lacks (block pointers in 3.9,
+  descriptors before 3.4; ``unsupported_api``) is not compiled there and its
+  findings are left to the other run.
 
 Fixture configuration (module-level dicts in the analysed file)
 ---------------------------------------------------------------
@@ -219,6 +226,19 @@ class Accumulator:
     scaled: bool  # reaches an address only through a multiply/shift/division
 
 
+@dataclass(frozen=True)
+class DescriptorShape:
+    """One shape operand of a ``tt.make_tensor_descriptor`` (``site``: the descriptor).
+
+    ``how`` says what the compiler passes there, always as i32: ``product`` (an i32
+    ``muli``), ``truncated`` (an ``arith.trunci`` of an i64 value), ``argument`` (an
+    i32 kernel argument as is), ``constant``, or ``computed`` (any other i32 op)."""
+
+    site: Site
+    how: str
+    dim: int
+
+
 @dataclass
 class OracleResult:
     kernel: str
@@ -229,6 +249,13 @@ class OracleResult:
     offset_adds: list[Site] = field(default_factory=list)
     accumulators: list[Accumulator] = field(default_factory=list)
     covered_lines: set[int] = field(default_factory=set)  # lines of `path` that produced IR
+    #: ``tt.make_tensor_descriptor`` shape operands: i32 by Triton's API, so a product
+    #: (or an int64 value, truncated) there wraps silently past 2**31
+    descriptor_shapes: list["DescriptorShape"] = field(default_factory=list)
+    #: why this kernel was not compiled on this Triton (block pointers on 3.9), or None
+    not_compiled: str | None = None
+    #: the kernel's own source lines (to tell which findings a skipped kernel holds)
+    source_lines: range = range(0)
     specialisations: list[tuple[dict, dict]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     ttir: str = field(default="", repr=False)
@@ -245,6 +272,9 @@ class OracleResult:
     def accumulator_lines(self) -> set[int]:
         return {ln for a in self.accumulators for ln in a.site.lines}
 
+    def descriptor_shape_lines(self, hows=("product", "truncated")) -> set[int]:
+        return {ln for d in self.descriptor_shapes if d.how in hows for ln in d.site.lines}
+
     def product(self, line: int) -> Site | None:
         return next((s for s in self.offset_products if s.line == line), None)
 
@@ -255,6 +285,7 @@ class OracleResult:
         self.narrowing_casts = _dedup(self.narrowing_casts + other.narrowing_casts)
         self.offset_adds = _merge_sites(self.offset_adds + other.offset_adds)
         self.accumulators = _dedup(self.accumulators + other.accumulators)
+        self.descriptor_shapes = _dedup(self.descriptor_shapes + other.descriptor_shapes)
         self.covered_lines |= other.covered_lines
         self.specialisations += other.specialisations
         self.notes += other.notes
@@ -1565,17 +1596,24 @@ class _Flow:
 class _SourceIndex:
     """Maps compiler locations back to source expressions.
 
-    Triton locates an op at the start of the last child expression it visited
-    (``a * b`` -> at ``b``; ``x.to(tl.int64)`` -> at ``tl.int64``), so we index
-    every node by the start of its last child."""
+    Up to Triton 3.6 an op is located at the start of the last child expression
+    it visited (``a * b`` -> at ``b``; ``x.to(tl.int64)`` -> at ``tl.int64``), with
+    0-based columns, so we index every node by the start of its last child.
+    Triton 3.9 locates it at the start of its own expression with 1-based columns
+    (``a * b`` -> at ``a``, column + 1): ``at_start`` selects that convention."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, at_start: bool = False):
+        self.at_start = at_start
         self.by_last_child: dict[tuple[int, int], list[ast.AST]] = defaultdict(list)
         try:
             tree = ast.parse(Path(path).read_text())
         except (OSError, SyntaxError, ValueError):
             return
         for node in ast.walk(tree):
+            if at_start:
+                if isinstance(node, (ast.BinOp, ast.AugAssign, ast.Call)):
+                    self.by_last_child[(node.lineno, node.col_offset + 1)].append(node)
+                continue
             last = self._last_child(node)
             if last is not None and hasattr(last, "lineno"):
                 self.by_last_child[(last.lineno, last.col_offset)].append(node)
@@ -1619,12 +1657,30 @@ def _is_explicit_cast(n) -> bool:
     return name in ("to", "cast")
 
 
+def locations_at_start(ttir: str) -> bool:
+    """Whether this IR uses Triton 3.9's location convention (``_SourceIndex``): the
+    ``def`` of a module-level kernel is at column 1 there, at column 0 before."""
+    m = re.search(r'^\s*tt\.func\b[^\n]*\bloc\("[^"]*"\((#loc\d*)\)\)', ttir, re.M)
+    if m:
+        alias = re.search(rf'^{re.escape(m.group(1))} = loc\("[^"]*":\d+:(\d+)\)', ttir, re.M)
+        if alias:
+            return alias.group(1) == "1"
+    return triton_version() >= (3, 9)
+
+
+def triton_version() -> tuple[int, int]:
+    import triton
+
+    major, minor = triton.__version__.split(".")[:2]
+    return int(major), int(minor)
+
+
 class _Analysis:
-    def __init__(self, ir: _IR, path: str | None):
+    def __init__(self, ir: _IR, path: str | None, at_start: bool = False):
         self.ir = ir
         self.flow = _Flow(ir)
         self.path = os.path.realpath(path) if path else None
-        self.src = _SourceIndex(self.path) if self.path else None
+        self.src = _SourceIndex(self.path, at_start) if self.path else None
 
     def is32(self, v: int) -> bool:
         return _is_int32(self.ir.values[v].type)
@@ -1710,12 +1766,34 @@ class _Analysis:
                 kinds = self.address_kinds(flow.reach([r], self.is32))
                 if kinds:
                     res.narrowing_casts.append(NarrowingCast(self.site(op, _is_call), frozenset(kinds)))
+        res.descriptor_shapes = _dedup(self.descriptor_shapes())
         res.offset_products = _merge_sites(products)
         res.offset_adds = _merge_sites(adds)
         res.late_casts = _dedup(res.late_casts)
         res.narrowing_casts = _dedup(res.narrowing_casts)
         res.accumulators = _dedup(self.accumulators())
         return res
+
+    def descriptor_shapes(self) -> list[DescriptorShape]:
+        out = []
+        for op in self.ir.ops:
+            if op.name != "tt.make_tensor_descriptor" or not op.groups or not self.in_file(op):
+                continue
+            for dim, v in enumerate(op.groups[0]):
+                val = self.ir.values[v]
+                src = self.ir.ops[val.op] if val.op is not None else None
+                if src is None:
+                    how = "argument"
+                elif self.is_const(v):
+                    how = "constant"
+                elif src.name == "arith.muli":
+                    how = "product"
+                elif src.name == "arith.trunci":
+                    how = "truncated"
+                else:
+                    how = "computed"
+                out.append(DescriptorShape(self.site(op, _is_call), how, dim))
+        return out
 
     def accumulators(self) -> list[Accumulator]:
         ir, flow = self.ir, self.flow
@@ -1756,7 +1834,7 @@ def analyse_ttir(ttir: str, path=None, kernel: str = "") -> OracleResult:
 
     Only sites located in ``path`` are reported (``path=None``: all files)."""
     ir = _IR(ttir)
-    res = _Analysis(ir, str(path) if path is not None else None).run(kernel)
+    res = _Analysis(ir, str(path) if path is not None else None, locations_at_start(ttir)).run(kernel)
     res.ttir = ttir
     return res
 
@@ -1790,6 +1868,52 @@ def _specs(fn, name: str) -> list[dict]:
     return specs
 
 
+#: Triton releases that have each API a kernel may use (triton-int-semantics.md, section 0):
+#: block pointers are removed in 3.9; tensor descriptors are public from 3.4
+#: (``_experimental_make_tensor_descriptor`` from 3.3).
+BLOCK_POINTERS = ((2, 0), (3, 8))
+TENSOR_DESCRIPTORS = ((3, 4), (99, 0))
+_API_CALLS = {"make_block_ptr": BLOCK_POINTERS, "advance": BLOCK_POINTERS,
+              "make_tensor_descriptor": TENSOR_DESCRIPTORS, "load_tensor_descriptor": TENSOR_DESCRIPTORS,
+              "store_tensor_descriptor": TENSOR_DESCRIPTORS}
+
+
+def has_api(name: str, version: tuple[int, int] | None = None) -> bool:
+    lo, hi = _API_CALLS[name]
+    v = version or triton_version()
+    return lo <= v <= hi
+
+
+def unsupported_api(fn, _seen=None) -> str | None:
+    """Why ``fn`` (or a jit helper it calls) cannot compile on the installed Triton:
+    it calls a ``tl.`` API the release does not have. None when it can."""
+    _seen = _seen if _seen is not None else set()
+    if id(fn) in _seen:
+        return None
+    _seen.add(id(fn))
+    for node in ast.walk(_fn_ast(fn)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _API_CALLS \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in ("tl", "triton", "language"):
+            if not has_api(node.func.attr):
+                return f"`tl.{node.func.attr}` does not exist in Triton {'.'.join(map(str, triton_version()))}"
+    g = fn.fn.__globals__
+    for callee in _called_names(fn):
+        helper, _ = _unwrap(g.get(callee))
+        if helper is not None and helper is not fn:
+            why = unsupported_api(helper, _seen)
+            if why is not None:
+                return why
+    return None
+
+
+def _source_lines(fn) -> range:
+    try:
+        lines, first = inspect.getsourcelines(fn.fn)
+    except (OSError, TypeError):  # pragma: no cover - source not available
+        return range(0)
+    return range(first, first + len(lines))
+
+
 def oracle_sites(path, kernels: Iterable[str] | None = None, *, variants: bool = True,
                  stage: str = "source") -> dict[str, OracleResult]:
     """Compile and analyse the kernels of ``path``.
@@ -1815,6 +1939,10 @@ def oracle_sites(path, kernels: Iterable[str] | None = None, *, variants: bool =
         if name not in fns:
             raise OracleError(f"{path} has no JIT function {name!r}")
         fn = fns[name]
+        missing = unsupported_api(fn)
+        if missing is not None:
+            out[name] = OracleResult(kernel=name, path=path, not_compiled=missing, source_lines=_source_lines(fn))
+            continue
         merged: OracleResult | None = None
         for i, ov in enumerate(_specs(fn, name) if variants else [{}]):
             try:
@@ -1828,6 +1956,7 @@ def oracle_sites(path, kernels: Iterable[str] | None = None, *, variants: bool =
                 continue
             r = analyse_ttir(text, path, kernel=name)
             r.specialisations = [(sig, cx)]
+            r.source_lines = _source_lines(fn)
             if merged is None:
                 merged = r
             else:

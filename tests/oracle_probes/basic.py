@@ -199,3 +199,13 @@ def duplicated(x_ptr, y_ptr, stride):
 ORACLE_CONSTEXPRS = {"sig_heuristics": {"BLOCK": 32}}
 ORACLE_POINTERS = {"sig_heuristics": ["out"]}
 ORACLE_SIGNATURE = {"narrowing": {"idx_ptr": "*i64"}}
+
+
+@triton.jit
+def descriptor_shapes(x_ptr, y_ptr, z_ptr, B, T, H, n_wide: tl.int64, M, N, K: tl.constexpr, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    flat = tl.make_tensor_descriptor(x_ptr, shape=[B * T * H * K], strides=[1], block_shape=[BLOCK])  # P:flat_shape
+    wide = tl.make_tensor_descriptor(y_ptr, shape=[n_wide], strides=[1], block_shape=[BLOCK])  # P:wide_shape
+    two_d = tl.make_tensor_descriptor(z_ptr, shape=[M, N], strides=[N, 1], block_shape=[BLOCK, BLOCK])  # P:two_d_shape
+    flat.store([pid * BLOCK], wide.load([pid * BLOCK]))
+    two_d.store([pid * BLOCK, 0], two_d.load([0, 0]))
