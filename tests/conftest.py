@@ -22,3 +22,10 @@ TERMINAL_VARIABLES = ("COLUMNS", "NO_COLOR", "FORCE_COLOR")
 def _plain_terminal(monkeypatch):
     for name in TERMINAL_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch):
+    """Each test sees what its own run computes: the cache is off unless a test
+    (tests/test_cache.py) turns it on, and never written into the checkout."""
+    monkeypatch.setenv("TRITONLINT_NO_CACHE", "1")

@@ -72,6 +72,11 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     add_noqa.add_arguments(p)
     p.add_argument("--show-suppressed", action="store_true",
                    help="with --format json, also list the findings silenced by `# noqa`, with their reason")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cache (also TRITONLINT_NO_CACHE=1)")
+    p.add_argument("--cache-dir", type=Path, metavar="DIR",
+                   help="where the cache lives (also TRITONLINT_CACHE_DIR; default .tritonlint_cache at the "
+                        "project root)")
     p.add_argument("--jobs", "-j", type=jobs_argument, default=None, metavar="N",
                    help="processes that check files (default: one per core; 1: this process only; "
                         "--fix always runs in one)")
@@ -103,7 +108,8 @@ def run_check(args) -> int:
             results, diffs = _fix(paths, resolver, args)
         else:
             with progress_for(args) as progress:
-                results, diffs = check_paths(paths, resolver, args.jobs or default_jobs(), progress), []
+                results, diffs = check_paths(paths, resolver, args.jobs or default_jobs(), progress,
+                                             _cache(args, resolver)), []
             elapsed = progress.elapsed() if at_terminal(args) else None  # a pipe or file gets the same bytes each run
         print_noqa_warnings(results)
         if getattr(args, "write_baseline", None):
@@ -168,6 +174,16 @@ def run_check(args) -> int:
     if changed and args.exit_non_zero_on_fix:
         return 1
     return 0
+
+
+def _cache(args, resolver: Resolver):
+    """The cache of a plain check; --add-noqa (which writes the files) goes without,
+    as --fix, --diff and stdin do."""
+    if args.no_cache or args.add_noqa is not None:
+        return None
+    from .cache import open_store
+
+    return open_store(args.cache_dir, resolver)
 
 
 def _fix(paths: list[Path], resolver: Resolver, args) -> tuple[list[FileResult], list[str]]:

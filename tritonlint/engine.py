@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # libcst and the analysis load on the first file that may hol
 
     from . import verdict
     from .findings import Finding
+    from .cache import Store
     from .launch_facts import LaunchIndex
     from .positions import PositionIndex
     from .progress import Progress
@@ -51,7 +52,10 @@ class SourceFile:
 
     @classmethod
     def read(cls, path: Path) -> "SourceFile":
-        raw = path.read_bytes()
+        return cls.decode(path.read_bytes())
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "SourceFile":
         bom = raw.startswith(b"\xef\xbb\xbf")
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
@@ -240,9 +244,10 @@ def check_file(path: Path, settings: Settings, launches: LaunchIndex | None = No
 
 
 def check_paths(paths: list[Path], resolver: Resolver, jobs: int = 1,
-                progress: "Progress | None" = None) -> list[FileResult]:
+                progress: "Progress | None" = None, cache: "Store | None" = None) -> list[FileResult]:
     """``jobs`` processes check the files (results in discovery order either way);
-    ``progress`` is told the number of files, then each file's result as it is done."""
+    ``progress`` is told the number of files, then each file's result as it is done;
+    with a ``cache``, what it holds for unchanged files is reused (cached_check.py)."""
     from .discovery import iter_files
     from .launch_facts import LaunchIndex
     from .parallel import check_files, processes_for
@@ -250,6 +255,10 @@ def check_paths(paths: list[Path], resolver: Resolver, jobs: int = 1,
     files = list(iter_files(paths, resolver))
     if progress is not None:
         progress.start(len(files))
+    if cache is not None:
+        from .cached_check import check_with_cache
+
+        return check_with_cache(files, resolver, jobs, progress, cache)
     jobs = processes_for(files, jobs)
     # Kernels are often launched from another module of the run: read every launch first.
     launches = LaunchIndex.from_paths(files)

@@ -23,16 +23,29 @@ _ALLOCATION = re.compile(r"self\.\w+\s*(?::[^=\n]*)?=.*(?:torch\.(?:int64|long|i
 def attribute_dtypes(texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
     """Attribute name -> True (int64) / False (a narrower integer type), where every
     allocation of it in the run that shows a type agrees."""
+    return merge(file_widths(text) for _path, text in texts)
+
+
+def file_widths(text: str) -> dict[str, set[bool]]:
+    """One file's share: the widths its allocations show, by attribute name (what
+    the cache keeps per file, so a warm run does not parse the file again)."""
     seen: dict[str, set[bool]] = {}
-    for _path, text in texts:
-        if not _ALLOCATION.search(text):
-            continue
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for name, value in self_attribute_assignments(ast.walk(tree)):
-            width = dtype_of(value)
-            if width is not None:
-                seen.setdefault(name, set()).add(width)
+    if not _ALLOCATION.search(text):
+        return seen
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return seen
+    for name, value in self_attribute_assignments(ast.walk(tree)):
+        width = dtype_of(value)
+        if width is not None:
+            seen.setdefault(name, set()).add(width)
+    return seen
+
+
+def merge(per_file: Iterable[dict[str, set[bool]]]) -> dict[str, bool]:
+    seen: dict[str, set[bool]] = {}
+    for widths in per_file:
+        for name, found in widths.items():
+            seen.setdefault(name, set()).update(found)
     return {name: widths.pop() for name, widths in seen.items() if len(widths) == 1}

@@ -28,7 +28,7 @@ DEFAULT_TARGET = "3.9"
 KNOWN_KEYS = {
     "select", "ignore", "extend-select", "exclude", "extend-exclude", "per-file-ignores", "target-version",
     "force-exclude", "int64-pointers", "strict", "sizes", "respect-gitignore", "extend-per-file-ignores",
-    "baseline",
+    "baseline", "cache-dir",
 }
 #: settings whose command-line value adds to the configuration's instead of replacing it
 EXTENDING = ("extra_selections", "extend_exclude", "extend_per_file_ignores", "sizes")
@@ -63,6 +63,9 @@ class Settings:
     strict: bool = False
     #: findings recorded here (``--write-baseline``) are not reported (baseline.py)
     baseline: Path | None = None
+    #: where the cache lives (``cache-dir``; ``--cache-dir`` and TRITONLINT_CACHE_DIR win):
+    #: the one setting that is not part of a cache entry's key (it says where, not what)
+    cache_dir: Path | None = None
     #: the size model's maxima (``sizes.DEFAULTS`` overridden by ``[tool.tritonlint.sizes]``)
     sizes: tuple[tuple[str, int], ...] = ()
     root: Path = field(default_factory=Path.cwd)  # where relative patterns are anchored
@@ -190,6 +193,10 @@ def from_table(table: dict, base: Settings, where: str, root: Path) -> Settings:
         if not isinstance(table["baseline"], str) or not table["baseline"]:
             raise ConfigError(f"{where}: `baseline` must be the path of a baseline file, got {table['baseline']!r}")
         changes["baseline"] = root / table["baseline"]  # relative to the configuration file
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str) or not table["cache-dir"]:
+            raise ConfigError(f"{where}: `cache-dir` must be the path of a folder, got {table['cache-dir']!r}")
+        changes["cache_dir"] = root / Path(table["cache-dir"]).expanduser()  # relative to the configuration file
     if "strict" in table:
         if not isinstance(table["strict"], bool):
             raise ConfigError(f"{where}: `strict` must be true or false")

@@ -1,0 +1,299 @@
+"""A check that reuses the cache: what is keyed by what.
+
+Two tables, by display path (cache.py stores them):
+
+``host``: what a file's host code says, for the run's launch index (the stdlib
+``ast`` reading of launches.py, host_dtypes.py and host_guards.py that takes 5 to 9
+seconds on vLLM). Keyed by the file's bytes; its launches also depend on the run's
+kernel names, but only through the names the file mentions: ``read_launches``
+looks for launches of ``names & words(text)`` only. So an entry keeps that
+intersection and is reused while the run's names are the same, or, when they
+changed, while the file still mentions the same ones (a scan of its words, no
+parse).
+
+``results``: the file's :class:`FileResult`. Keyed by
+
+* the file's bytes;
+* a digest of its settings: every field of :class:`Settings` (selection, sizes,
+  target versions, strict, per-file ignores, its root...), spelled generically, so a
+  setting added later is in the key without anyone remembering to add it;
+  ``cache_dir`` alone is left out (it says where, not what);
+* the launch facts it can consume: for every kernel name of the run that the file's
+  text mentions (the analysis asks the index only for kernels the file defines),
+  every launch of that name in the run, the files that define that name, and the
+  run-wide element types of the tensors those launches name;
+* the linter's version and own source (the cache file's name, cache.py).
+
+A hit is byte for byte the result a fresh check gives (tests/test_cache.py); the
+report's code frames come from the file's text as it is now, which has the bytes
+the entry was keyed by. ``--fix``, ``--diff``, ``--add-noqa`` and stdin never come here.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .cache import Store, Unencodable, canonical, decode, digest, encode
+from .diagnostics import FileResult
+from .settings import Resolver, Settings
+
+if TYPE_CHECKING:
+    from .launch_facts import LaunchIndex
+    from .progress import Progress
+
+#: Settings fields that do not change what a file's check finds
+NOT_IN_KEY = frozenset({"cache_dir"})
+
+
+def settings_digest(settings: Settings) -> str:
+    from dataclasses import fields
+
+    return digest(canonical({f.name: getattr(settings, f.name) for f in fields(settings) if f.name not in NOT_IN_KEY}))
+
+
+def host_text(raw: bytes) -> str:
+    """The text the launch index reads (``Path.read_text(errors="replace")``: universal newlines)."""
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace").read()
+
+
+class _File:
+    """One file of the run. Only its digest is kept: the text is read again where it
+    is needed (holding every file's bytes and text would double a run's memory), and
+    a read whose bytes no longer have the digest counts as a miss."""
+
+    __slots__ = ("display", "key", "path", "settings_key", "sha")
+
+    def __init__(self, path: Path, settings_key: str):
+        self.path = path
+        self.display = str(path)  # what results and launches name it by
+        self.key = os.path.abspath(self.display)  # what the cache files it under, whatever the working directory
+        self.settings_key = settings_key
+        raw = self.bytes()
+        self.sha = digest(raw) if raw is not None else None  # None: unreadable, checked as without a cache
+
+    def bytes(self) -> bytes | None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return None
+        return raw if getattr(self, "sha", None) in (None, digest(raw)) else None
+
+    def host(self) -> str | None:
+        """The text the launch index reads, or None when the file changed meanwhile."""
+        raw = self.bytes()
+        return host_text(raw) if raw is not None else None
+
+    def source(self):
+        """The text the check reads (engine.SourceFile), or None when it cannot be
+        decoded or changed meanwhile."""
+        from .engine import SourceFile
+
+        raw = self.bytes()
+        if raw is None:
+            return None
+        try:
+            return SourceFile.decode(raw)
+        except (UnicodeDecodeError, LookupError):
+            return None
+
+
+def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress: Progress | None,
+                     store: Store) -> list[FileResult]:
+    from .parallel import check_files, processes_for
+
+    keys: dict[int, str] = {}
+    entries: list[_File] = []
+    for f in files:
+        settings = resolver.for_path(f)
+        if id(settings) not in keys:
+            keys[id(settings)] = settings_digest(settings)
+        entries.append(_File(f, keys[id(settings)]))
+    # the files whose entry cannot match whatever the launches say: the workers start
+    # now, while the launches are read, as in a run without a cache
+    stale = [e.path for e in entries if not _may_hit(store.get("results", e.key), e)]
+    jobs = processes_for(stale, jobs) if stale else 1
+    launches, names_key = launch_index(entries, store)
+    consumed = _Consumed(launches)
+
+    results: list[FileResult | None] = []
+    misses: list[int] = []
+    for i, e in enumerate(entries):
+        result = _hit(store.get("results", e.key), e, names_key, consumed)
+        results.append(result)
+        if result is None:
+            misses.append(i)
+        elif progress is not None:
+            progress.advance(result)
+    if misses:
+        fresh = check_files([entries[i].path for i in misses], resolver, launches, jobs, progress)
+        for i, result in zip(misses, fresh, strict=True):
+            results[i] = result
+            _remember(store, entries[i], result, names_key, consumed)
+    _forget_deleted(store, {e.key for e in entries})
+    store.save()
+    return results  # type: ignore[return-value]
+
+
+def _may_hit(entry: dict | None, e: _File) -> bool:
+    return (e.sha is not None and entry is not None and entry.get("sha") == e.sha
+            and entry.get("settings") == e.settings_key)
+
+
+def _words(text: str, consumed: _Consumed) -> list[str]:
+    """The run's kernel names the file's text mentions: all the analysis can ask the
+    launch index about (it asks for the kernels the file defines)."""
+    from .launches import _WORD
+
+    return sorted(consumed.names.intersection(_WORD.findall(text)))
+
+
+def _hit(entry: dict | None, e: _File, names_key: str, consumed: _Consumed) -> FileResult | None:
+    if not _may_hit(entry, e):
+        return None
+    source = None
+    words = entry.get("words")
+    if entry.get("names") != names_key:  # the run's kernels changed: which of them the file names may have
+        source = e.source()
+        if source is None:
+            return None
+        words = _words(source.text, consumed)
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words) \
+            or consumed.digest(words) != entry.get("launches"):
+        return None
+    try:
+        result = decode(entry.get("result"))
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    if not isinstance(result, FileResult) or result.path != e.display \
+            or any(getattr(d, "path", None) != e.display for d in result.diagnostics):
+        return None
+    if result.diagnostics:
+        source = source or e.source()
+        if source is None:
+            return None
+        result.source = source.text  # what check_source keeps for the code frames
+    return result
+
+
+def _remember(store: Store, e: _File, result: FileResult, names_key: str, consumed: _Consumed) -> None:
+    """Store a fresh result, if the file still has the bytes it was keyed by (else
+    the result may be of either text); one that cannot be read or decoded is
+    reported afresh each run."""
+    source = e.source() if e.sha is not None else None
+    if source is None:
+        return
+    words = _words(source.text, consumed)
+    try:
+        encoded = encode(replace(result, source=None))
+    except Unencodable:
+        return
+    store.put("results", e.key, {"sha": e.sha, "settings": e.settings_key, "names": names_key, "words": words,
+                                 "launches": consumed.digest(words), "result": encoded})
+
+
+def _forget_deleted(store: Store, seen: set[str]) -> None:
+    for table in store.tables.values():
+        for key in [k for k in table if k not in seen and not os.path.exists(k)]:
+            del table[key]
+            store.changed = True
+
+
+# ---------------------------------------------------------------------------- host facts
+def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str]:
+    """The run's launches, as ``LaunchIndex.from_paths`` reads them, from the cache
+    where a file's host facts are there; and a digest of the run's kernel names."""
+    from .host_dtypes import file_widths, merge
+    from .launch_facts import LaunchIndex
+    from .launches import kernel_names, launched_names, read_launches
+
+    readable, facts = [], []
+    for e in entries:
+        if e.sha is None:
+            continue
+        entry = store.get("host", e.key)
+        if entry is None or entry.get("sha") != e.sha or not _host_shape(entry):
+            text = e.host()
+            if text is None:
+                continue  # changed since it was hashed: its launches are read when it is checked again
+            entry = {"sha": e.sha, "defines": sorted(kernel_names(text)) if "jit" in text else [],
+                     "widths": {k: sorted(v) for k, v in file_widths(text).items()}}
+        readable.append(e)
+        facts.append(entry)
+    definitions: dict[str, set[str]] = {}
+    for e, entry in zip(readable, facts):
+        for name in entry["defines"]:
+            definitions.setdefault(name, set()).add(e.display)
+    names = set(definitions)
+    names_key = digest(canonical(sorted(names)))
+    launches = []
+    for e, entry in zip(readable, facts):
+        found, text = None, None
+        if "launches" in entry and entry.get("names") != names_key:
+            text = e.host() or ""
+        if "launches" in entry and (entry.get("names") == names_key
+                                    or entry.get("mentioned") == sorted(launched_names(text, names))):
+            try:
+                found = _launches(decode(entry["launches"]), e.display)
+            except (ValueError, TypeError, KeyError):
+                found = None
+        if found is None:
+            text = text or e.host() or ""
+            found = read_launches(text, e.display, names)
+            entry["mentioned"] = sorted(launched_names(text, names))
+            try:
+                entry["launches"] = encode(tuple(found))
+            except Unencodable:
+                entry.pop("launches", None)
+        entry["names"] = names_key
+        if "launches" in entry:
+            store.put("host", e.key, entry)
+        launches.extend(found)
+    widths = [{k: set(v) for k, v in entry["widths"].items()} for entry in facts]
+    dtypes = merge(widths) if launches else {}
+    return LaunchIndex(launches, definitions, dtypes), names_key
+
+
+def _host_shape(entry: dict) -> bool:
+    defines, widths = entry.get("defines"), entry.get("widths")
+    return (isinstance(defines, list) and all(isinstance(n, str) for n in defines) and isinstance(widths, dict)
+            and all(isinstance(v, list) and all(isinstance(b, bool) for b in v) for v in widths.values()))
+
+
+def _launches(value, display: str) -> list:
+    from .launches import Launch
+
+    if not isinstance(value, tuple) or not all(isinstance(ln, Launch) and ln.path == display for ln in value):
+        raise ValueError("not launches")
+    return list(value)
+
+
+class _Consumed:
+    """Digests of what the launch index tells a file's kernels, by kernel name."""
+
+    def __init__(self, index: LaunchIndex):
+        self.index = index
+        self.names = set(index.definitions)
+        self._by_name: dict[str, tuple[str, set[str]]] = {}
+
+    def _kernel(self, name: str) -> tuple[str, set[str]]:
+        if name not in self._by_name:
+            from .launches import _WORD
+
+            text = json.dumps([encode(tuple(self.index.by_kernel.get(name, ()))),
+                               sorted(self.index.definitions.get(name, ()))], sort_keys=True)
+            self._by_name[name] = (text, set(_WORD.findall(text)))
+        return self._by_name[name]
+
+    def digest(self, names: list[str]) -> str:
+        parts, words = [], set()
+        for name in names:
+            text, found = self._kernel(name)
+            parts.append([name, text])
+            words |= found
+        # the run-wide element types of the tensors those launches name (launch_facts' `typed`)
+        dtypes = sorted((w, self.index.dtypes[w]) for w in words if w in self.index.dtypes)
+        return digest(json.dumps([parts, dtypes]))
