@@ -271,3 +271,14 @@ def copy_rows(x_ptr, HIDDEN: tl.constexpr):
         tl.store(x_ptr + row * HIDDEN + tl.arange(0, HIDDEN), 0.0)
 '''
     assert codes_by_expr(full_rows, DEFAULT) == {"row * HIDDEN": "realistic"}
+
+
+def test_the_readme_size_table_is_the_size_model():
+    import re
+    from pathlib import Path
+
+    from tritonlint import sizes
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([\d,]+) \|", readme, flags=re.MULTILINE))
+    assert {kind: int(v.replace(",", "")) for kind, v in rows.items()} == sizes.DEFAULTS
