@@ -12,6 +12,7 @@ from .tl004_narrowing_index_cast import NarrowingIndexCast
 from .tl005_int_annotated_stride import IntAnnotatedStride
 from .tl006_int32_offset_accumulator import Int32OffsetAccumulator
 from .tl007_int32_flat_offset import Int32FlatOffset
+from .tl008_int32_descriptor_shape import Int32DescriptorShape
 from .tl100_unused_noqa import UnusedNoqa
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -22,6 +23,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     IntAnnotatedStride,
     Int32OffsetAccumulator,
     Int32FlatOffset,
+    Int32DescriptorShape,
     UnusedNoqa,
 )
 BY_CODE: dict[str, type[Rule]] = {r.code: r for r in ALL_RULES}

@@ -18,7 +18,7 @@ import fnmatch
 import re
 import libcst as cst
 
-from . import sizes
+from . import descriptors, joins, sizes
 from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
@@ -202,6 +202,7 @@ class Analyzer:
             self._frames.pop()
         if not frame.returns:
             return Value(Width.OTHER)
+        joins.check_returns(self.facts, frame.returns, node)
         out = frame.returns[0]
         for r in frame.returns[1:]:
             out = join(out, r)
@@ -786,8 +787,9 @@ class Analyzer:
                         if a.keyword is not None and a.keyword.value == "dtype":
                             dtype = a.value
                     return self.cast(node, base, func.value, dtype, env)
-                for a in node.args:
-                    self.eval(a.value, env)
+                values = [self.eval(a.value, env) for a in node.args]
+                if base.width == Width.PTR and values and descriptors.is_method_access(node):
+                    self._constrain(values[:1], descriptors.COORDINATE)  # desc.load([m, k])
                 if method in _PASSTHROUGH or method in ("to",):
                     return base
                 if method in _FLOAT_FUNCS:
@@ -863,20 +865,34 @@ class Analyzer:
             if member.startswith("atomic"):
                 return Value(Width.UNKNOWN, role=Role.OTHER, loaded=True)
             return Value(Width.OTHER)
-        if member == "make_block_ptr" or member == "make_tensor_descriptor" or member == "_experimental_make_tensor_descriptor":
+        if member == "make_block_ptr" or member in descriptors.MAKE:
             base = arg(0, "base")
             if base is not None:
                 self.eval(base, env)
+            shape = descriptors.shape_node(node)
+            shape_value = None
             for i, p in enumerate(pos[1:], 1):
                 v = self.eval(p, env)  # shape/strides are widened to int64 by Triton itself
+                shape_value = v if p is shape else shape_value
                 if member == "make_block_ptr" and i == 3:
                     self._constrain([v], "a block-pointer offset (Triton requires int32 there)")
             for k, v in kw.items():
                 if k != "base":
                     value = self.eval(v, env)
+                    shape_value = value if v is shape else shape_value
                     if k == "offsets":
                         self._constrain([value], "a block-pointer offset (Triton requires int32 there)")
+            if member in descriptors.MAKE:
+                # ... except a descriptor's shape, which is converted to int32 (TL008)
+                self.facts.descriptor_shapes.setdefault(id(node), descriptors.DescriptorShape(
+                    node, self.frame.fn, descriptors.dims(shape, shape_value)))
+                return Value(Width.PTR, origin=((member, "tensor descriptor"),))
             return Value(Width.PTR, origin=((member, "block pointer"),))
+        if member in descriptors.ACCESS:  # tl.load_tensor_descriptor(desc, [m, k])
+            values = [self.eval(p, env) for p in pos] + [self.eval(v, env) for v in kw.values()]
+            if len(pos) > 1:
+                self._constrain(values[1:2], descriptors.COORDINATE)
+            return Value(Width.OTHER)
         if member == "advance":
             for p in pos[1:]:
                 self._constrain([self.eval(p, env)], "a block-pointer offset (Triton requires int32 there)")
@@ -1049,18 +1065,8 @@ class Analyzer:
 
     def _check_merge(self, a: dict[str, Value], b: dict[str, Value], stmt, before: dict[str, Value] | None) -> None:
         """A variable that meets itself at an if/else join or a loop back edge must
-        keep one type in Triton. If one side carries a risky product (which a fix
-        would widen to int64) and the other side is a plain 32-bit value, widening
-        only the product would not compile: remember that on the risk."""
-        names = a.keys() & b.keys() if before is None else a.keys() & b.keys() & before.keys()
-        for name in names:
-            va, vb = a[name], b[name]
-            if va is vb or not (va.width.is_int and vb.width.is_int):
-                continue
-            for x, y in ((va, vb), (vb, va)):
-                if x.risks and not y.risks and not y.width.is64:
-                    for rid in x.risks:
-                        self.facts.risks[rid].merges.append((name, stmt))
+        keep one type in Triton: ``joins`` records the fixes that would split it."""
+        joins.check_envs(self.facts, a, b, stmt, before)
 
     # ----------------------------------------------------------------- facts
     def _masked_index(self, idx_node, idx_val: Value) -> Value:
@@ -1286,6 +1292,9 @@ class _PointerCollector:
 
     def visit_Call(self, node: cst.Call) -> None:
         member = self.imports.language_member(node.func)
+        desc = descriptors.receiver(node, self.imports)
+        if desc is not None:  # `desc.load([m, k])`: a descriptor parameter is not an int
+            self.direct.add(desc)
         if member in _SINK_FUNCS or member in ("make_block_ptr", "make_tensor_descriptor", "advance"):
             first = None
             for a in node.args:

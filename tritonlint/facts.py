@@ -100,3 +100,5 @@ class Facts:
     narrowings: dict[int, Narrowing] = field(default_factory=dict)
     #: parameter name -> (function, Param node) for every analysed jit function
     params: dict[tuple[str, str], cst.Param] = field(default_factory=dict)
+    #: id of a ``make_tensor_descriptor`` call -> its shape (``descriptors.DescriptorShape``)
+    descriptor_shapes: dict[int, object] = field(default_factory=dict)
