@@ -16,7 +16,6 @@ from pathlib import Path
 
 from . import suppressions
 from .diagnostics import FileResult
-from .engine import UNUSED_NOQA, SourceFile, rule_defaults
 from .writeback import write_atomic
 
 
@@ -60,7 +59,7 @@ def run(results: list[FileResult], reason: str) -> int:
             continue
         path = Path(result.path)
         try:
-            source = SourceFile.read(path)
+            source = _read(path)
         except (OSError, UnicodeDecodeError, LookupError) as e:
             print(f"tritonlint: error: {path}: cannot read: {e}", file=sys.stderr)
             failed = True
@@ -89,7 +88,16 @@ def run(results: list[FileResult], reason: str) -> int:
     return 2 if failed else 0
 
 
+def _read(path: Path):
+    # the engine loads with a check, not with the command line's flags
+    from .engine import SourceFile
+
+    return SourceFile.read(path)
+
+
 def _codes_by_line(result: FileResult) -> dict[int, set[str]]:
+    from .engine import UNUSED_NOQA
+
     out: dict[int, set[str]] = {}
     for d in result.diagnostics:
         # an unused `# noqa` is removed by its fix, never silenced by another one
@@ -101,6 +109,8 @@ def _codes_by_line(result: FileResult) -> dict[int, set[str]]:
 
 def add_directives(text: str, wanted: dict[int, set[str]], reason: str = "") -> tuple[str, int]:
     """``text`` with ``# noqa`` for ``wanted`` (line -> codes), and how many lines changed."""
+    from .engine import rule_defaults
+
     sup = suppressions.parse(text, rule_defaults())
     lines = suppressions.lines_with_endings(text)
     count = 0

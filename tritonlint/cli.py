@@ -12,8 +12,6 @@ from . import __version__, add_noqa, baseline
 from .cli_flags import add_convention_arguments
 from .config_overrides import ConfigAction
 from .diagnostics import FileResult
-from .engine import check_paths
-from .options import overrides_from
 from .parallel import jobs_argument
 from .reporters import Report, render
 from .reporters.output import (
@@ -30,6 +28,20 @@ from .stdin import check_stdin, reads_stdin, stdin_diff
 
 SUBCOMMANDS = ("check", "rule", "review")
 FORMATS = ("text", "concise", "json", "github", "sarif", "markdown")
+
+
+def check_paths(*args, **kwargs) -> list[FileResult]:
+    """engine.check_paths, loaded on the first check: `--version`, `--help` and
+    `rule` never load the engine."""
+    from .engine import check_paths as check
+
+    return check(*args, **kwargs)
+
+
+def overrides_from(args) -> dict:
+    from .options import overrides_from as overrides
+
+    return overrides(args)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,9 +83,10 @@ def rule_data(rule) -> dict:
 
 
 def find_rule(key: str):
-    from .rules import BY_CODE, BY_NAME
+    # the metadata, without loading the checks (start-up)
+    from .rule_catalogue import by_code_or_name
 
-    return BY_CODE.get(key.strip().upper()) or BY_NAME.get(key.strip().lower())
+    return by_code_or_name(key)
 
 
 def rule_markdown(rule) -> str:
@@ -115,7 +116,9 @@ def _print_rich(args, renderable) -> None:
 
 
 def run_rule(args) -> int:
-    from .rules import ALL_RULES
+    from .rule_catalogue import rules
+
+    ALL_RULES = rules()  # the catalogue, read without importing libcst and the analysis
 
     if args.all == bool(args.code):
         print("tritonlint: error: give a rule code (`tritonlint rule TL002`) or --all", file=sys.stderr)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from .settings import Resolver, Settings
 from .special_files import NotRegularFile, describe
+
+if TYPE_CHECKING:  # loaded with the first .gitignore read: a check of named files may never need it
+    import pathspec
 
 PREFILTER = ("triton", "jit")
 
@@ -121,6 +123,8 @@ def _load_gitignore(directory: Path) -> pathspec.PathSpec | None:
         lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    import pathspec
+
     return pathspec.PathSpec.from_lines("gitwildmatch", lines)
 
 

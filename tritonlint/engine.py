@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # libcst and the analysis load on the first file that may hol
     import libcst as cst
 
     from . import verdict
-    from .findings import Finding
     from .cache import Store
+    from .findings import Finding
     from .launch_facts import LaunchIndex
     from .positions import PositionIndex
     from .progress import Progress
@@ -39,7 +39,11 @@ UNUSED_NOQA = "TL100"  # judges the other rules' findings, so it runs after them
 
 
 def rule_defaults() -> dict[str, bool]:
-    return {r.code: r.default_enabled for r in _rules()}
+    """{code: enabled by default}, from the catalogue's metadata: a run whose files
+    all come from the cache, and `--select` resolution, never load the checks."""
+    from .rule_catalogue import rules
+
+    return {r.code: r.default_enabled for r in rules()}
 
 
 @dataclass

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from .config_overrides import overrides_from_config_values, patterns, per_file_ignores
-from .engine import rule_defaults
 from .selection import RuleSelection
 from .settings import check_targets, expand
 
@@ -38,6 +37,9 @@ def overrides_from(args) -> dict:
 def _rule_selection(args) -> RuleSelection | None:
     """The flags' layer: ``--select`` starts over, ``--extend-select`` and ``--ignore``
     add to and remove from the configuration's selection."""
+    # the rule catalogue loads with a check, not with `--version`
+    from .engine import rule_defaults
+
     codes = rule_defaults()
     select = tuple(_split(args.select)) if args.select else None
     extend_select = tuple(_split(args.extend_select)) if args.extend_select else ()

@@ -6,7 +6,7 @@ import json
 import os
 
 from ..diagnostics import Diagnostic, Position
-from ..rules import BY_CODE
+from ..rule_catalogue import by_code
 from . import Report
 
 
@@ -31,7 +31,7 @@ def diagnostic_json(d: Diagnostic) -> dict:
         "location": _loc(d.start),
         "message": d.message,
         "noqa_row": d.noqa_line,
-        "url": BY_CODE[d.code].url(),
+        "url": by_code()[d.code].url(),
         # tritonlint's own fields (ruff readers ignore unknown keys)
         "name": d.name,
         "kernel": d.kernel,

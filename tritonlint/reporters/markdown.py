@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from ..diagnostics import Applicability, Diagnostic
-from ..rules import BY_CODE
+from ..rule_catalogue import by_code
 from . import Report
 from .github import display_path
 
@@ -101,7 +101,7 @@ def summary_table(diags: list[Diagnostic]) -> list[str]:
     unsafe = Counter(d.code for d in diags if d.fix and d.fix.applicability == Applicability.UNSAFE)
     out = ["| Rule | Name | Findings | Safe fixes | Unsafe fixes |", "|---|---|--:|--:|--:|"]
     for c, n in sorted(counts.items()):
-        rule = BY_CODE.get(c)
+        rule = by_code().get(c)
         link = f"[`{c}`]({rule.url()})" if rule and rule.url() else f"`{c}`"
         out.append(f"| {link} | {rule.name if rule else ''} | {n} | {safe[c]} | {unsafe[c]} |")
     return out
@@ -129,7 +129,7 @@ def finding(i: int, d: Diagnostic, report: Report) -> list[str]:
             out += [fenced(diff, "diff"), ""]
     else:
         out += ["**Fix**: none automatic; see the rule's documentation.", ""]
-    rule = BY_CODE.get(d.code)
+    rule = by_code().get(d.code)
     # no link while the project has no public address: the docs ship with the tool
     more = f"[`{d.code}` documentation]({rule.url()}) · " if rule and rule.url() else \
         f"documentation: `tritonlint rule {d.code}` · "

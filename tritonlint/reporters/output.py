@@ -69,9 +69,9 @@ def statistics(report: Report) -> str:
 
     counts = Counter(d.code for d in report.diagnostics)
     fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
-    from ..rules import BY_CODE
+    from ..rule_catalogue import by_code
 
-    lines = [f"{n:>5}  {code}  {BY_CODE[code].name}  ({fixable[code]} fixable)" for code, n in sorted(counts.items())]
+    lines = [f"{n:>5}  {code}  {by_code()[code].name}  ({fixable[code]} fixable)" for code, n in sorted(counts.items())]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -81,10 +81,10 @@ def statistics_json(report: Report) -> str:
     from collections import Counter
 
     from ..diagnostics import Applicability
-    from ..rules import BY_CODE
+    from ..rule_catalogue import by_code
 
     counts = Counter(d.code for d in report.diagnostics)
     fixable = Counter(d.code for d in report.diagnostics if d.fix and d.fix.applicability == Applicability.SAFE)
-    rows = [{"code": c, "name": BY_CODE[c].name, "count": n, "fixable": fixable[c] > 0, "fixable_count": fixable[c]}
+    rows = [{"code": c, "name": by_code()[c].name, "count": n, "fixable": fixable[c] > 0, "fixable_count": fixable[c]}
             for c, n in sorted(counts.items())]
     return json.dumps(rows, indent=2) + "\n"

@@ -34,7 +34,7 @@ from urllib.parse import quote
 from .. import __version__, urls
 from ..diagnostics import Applicability, Diagnostic, Edit, Position, Severity
 from ..repository import source_root
-from ..rules import ALL_RULES
+from ..rule_catalogue import rules as catalogue
 from . import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -162,7 +162,7 @@ def result(d: Diagnostic, rule_index: dict[str, int], occurrence: int, root: Pat
 
 
 def sarif_log(report: Report) -> dict:
-    rules = list(ALL_RULES)
+    rules = list(catalogue())
     rule_index = {r.code: i for i, r in enumerate(rules)}
     every = sorted([*report.diagnostics, *report.suppressed], key=Diagnostic.sort_key)
     tiers = weakest_tiers(every)

@@ -98,7 +98,7 @@ def render(report: Report, color: bool | None = None, width: int | None = None) 
 
 def fixed_listing(report: Report) -> str:
     """``--show-fixes`` after ``--fix``: what was fixed, by file and rule (as ruff lists it)."""
-    from ..rules import BY_CODE
+    from ..rule_catalogue import by_code
 
     fixed = [r for r in report.results if r.fixed_codes]
     if not fixed:
@@ -106,7 +106,7 @@ def fixed_listing(report: Report) -> str:
     out = [f"{fixed_sentence(report)[:-1]}:"]
     for r in sorted(fixed, key=lambda r: r.path):
         out.append(f"- {r.path}:")
-        out += [f"    {n} × {code} ({BY_CODE[code].name})" for code, n in sorted(Counter(r.fixed_codes).items())]
+        out += [f"    {n} × {code} ({by_code()[code].name})" for code, n in sorted(Counter(r.fixed_codes).items())]
     return "\n".join(out) + "\n"
 
 
