@@ -598,3 +598,36 @@ def launch(x, n):
     diags = {d.expression: d for d in check_source(kernels, "k.py", STRICT).diagnostics}
     assert diags["pid * stride_w"].tier == "unrealistic"
     assert "SMs" in diags["pid * stride_w"].size_note or "splits" in diags["pid * stride_w"].size_note
+
+
+def test_a_negative_dimension_is_inner_only_when_the_rank_is_shown():
+    # `x.stride(-2)` of a 2-D `x` is its row stride: a step along a row is no step inside it
+    diags = _row_diagnostics("rows[(x.shape[0], triton.cdiv(x.shape[1], 1024))](x, x.stride(-2), x.stride(-2), "
+                             "x.shape[1], BLOCK=1024)")
+    assert "along a row" not in diags["cols * stride_col"].size_note
+    diags = _row_diagnostics("n_rows, width = x.shape\n"
+                             "rows[(n_rows, triton.cdiv(width, 1024))](x, x.stride(0), x.stride(-1), width, BLOCK=1024)")
+    assert diags["cols * stride_col"].tier == "unrealistic"
+
+
+def test_a_launch_passing_four_strides_of_a_tensor_shows_its_rank():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def scale_seq(q_ptr, stride_b, stride_h, stride_s, stride_d, seq_len, BLOCK: tl.constexpr):
+    b = tl.program_id(0)
+    s = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(q_ptr + b * stride_b + s * stride_s, 0.0, mask=s < seq_len)
+
+
+def launch(q, seq_len):
+    scale_seq[(q.shape[0], triton.cdiv(seq_len, 64))](q, q.stride(0), q.stride(1), q.stride({dim}), {last}, seq_len,
+                                                       BLOCK=64)
+'''
+    def tier(dim: int, last: str) -> str:
+        source = kernels.replace("{dim}", str(dim)).replace("{last}", last)
+        return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}["s * stride_s"]
+    assert tier(2, "q.stride(3)") == "unrealistic"  # rank 4: stride(2) is one head
+    assert tier(2, "1") == "realistic"  # three strides say nothing about the rank

@@ -116,9 +116,19 @@ def merge(args: list[tuple[Launch, HostArg]], table: dict[str, int] | None = Non
         text=first.text, where=first_launch.where, launches=len(args), const=const, bound=bound,
         unit_stride=all(a.unit_stride for _, a in args), int64=int64, kind=kind,
         tensor=next(iter(tensors)) if len(tensors) == 1 else None, estimate=estimate,
-        inner=all(a.form == "stride" and a.dim is not None and (a.dim >= 1 or a.dim <= -2) for _, a in args),
+        inner=all(_inner_stride(a) for _, a in args),
         elements=elements,
     )
+
+
+def _inner_stride(arg: HostArg) -> bool:
+    """The stride of a dimension after the first. `x.stride(-2)` is one only when the
+    host shows the rank: of a 2-D tensor it is the row stride."""
+    if arg.form != "stride" or arg.dim is None:
+        return False
+    if arg.dim >= 1:
+        return True
+    return arg.ndim is not None and arg.ndim + arg.dim >= 1
 
 
 def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:

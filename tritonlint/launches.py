@@ -336,8 +336,34 @@ def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozense
         bound = host_guards.bound_at(env.size_guards, arg.text, line)
         return arg if bound is None else replace(arg, guard_bound=bound)
 
+    args, kwargs = _ranks_from_strides(args, kwargs)
     return Launch(name, path, line, None if grid is None else tuple(guarded(a) for a in grid),
                   tuple(guarded(a) for a in args), {k: guarded(v) for k, v in kwargs.items()}, imports, guard)
+
+
+def _ranks_from_strides(args: list[HostArg | None], kwargs: dict[str, HostArg]):
+    """A launch that passes the strides of four dimensions of a tensor, ``t.stride(0)``
+    to ``t.stride(3)``, shows its rank (4) even when the host never shows its shape:
+    then `t.stride(3)` is its last dimension's and `t.stride(2)` the next-to-last's.
+    With fewer it shows nothing: kernels often leave out the stride of a contiguous
+    last dimension (`x.stride(0), x.stride(1)` of a 3-D `x`)."""
+    read: dict[str, set[int]] = {}
+    for a in [*args, *kwargs.values()]:
+        if a is not None and a.form == "stride" and a.tensor and a.dim is not None and a.ndim is None:
+            read.setdefault(a.tensor, set()).add(a.dim)
+    ranks = {t: max(dims) + 1 for t, dims in read.items()
+             if max(dims) >= 3 and dims == set(range(max(dims) + 1))}
+    if not ranks:
+        return args, kwargs
+
+    def ranked(a: HostArg | None) -> HostArg | None:
+        if a is None or a.form != "stride" or a.ndim is not None or a.tensor not in ranks:
+            return a
+        rank = ranks[a.tensor]
+        return replace(a, ndim=rank, trailing=("?",) * (rank - 1 - a.dim) if a.dim is not None else None,
+                       trailing_bounds=(None,) * (rank - 1 - a.dim) if a.dim is not None else None)
+
+    return [ranked(a) for a in args], {k: ranked(v) for k, v in kwargs.items()}
 
 
 def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostArg, ...] | None:
