@@ -66,6 +66,9 @@ def merge_conflict(risks, all_risks=None) -> str | None:
         if all_risks is not None:
             pending.extend(all_risks[i] for i in r.inner)
         for name, stmt in r.merges:
+            if isinstance(stmt, cst.FunctionDef):
+                return (f"the returns of `{name}` must agree on one type, and another return is int32: "
+                        f"widen both")
             where = "loop" if isinstance(stmt, (cst.For, cst.While)) else "if/else"
             return (f"`{name}` must keep one type across the {where} it is assigned in, and the other "
                     f"assignment is int32: widen both (for example start it as int64)")

@@ -43,8 +43,10 @@ Unsafe: widening the cast changes the type of everything computed from the value
 A variable that must keep one type across an `if`/`else` or a loop (for example `bos`
 assigned from `i_b * T` in the other branch) then fails to compile. When the value
 also reaches a loop bound or a block-pointer offset (`range(NT)` with `NT` computed
-from it; Triton requires int32 block-pointer offsets) the fix is only shown, never
-applied. The product rules (TL001/TL002) offer a safe fix at each product instead.
+from it; Triton requires int32 block-pointer offsets), or a variable that must keep
+one type and whose other value is int32 (a loop-carried `end = 0` updated with it in
+the loop, an `if`/`else` merge, another return of the same helper), the fix is only
+shown, never applied. The product rules (TL001/TL002) offer a safe fix at each product instead.
 """
     VALID = [
         """
