@@ -282,3 +282,19 @@ def test_the_readme_size_table_is_the_size_model():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(\w+)` \| ([\d,]+) \|", readme, flags=re.MULTILINE))
     assert {kind: int(v.replace(",", "")) for kind, v in rows.items()} == sizes.DEFAULTS
+
+
+def test_a_letter_after_a_heads_index_is_one_head():
+    text = HEADER + """
+@triton.jit
+def per_head_state(h_ptr, o_ptr, K: tl.constexpr, V: tl.constexpr, N):
+    i_h = tl.program_id(1)
+    tok = tl.program_id(0)
+    tl.store(h_ptr + i_h * V * K, 0.0)
+    tl.store(o_ptr + tok * K, 0.0)
+"""
+    tiers = codes_by_expr(text, STRICT)
+    # heads x one head's state (V x K): below 2**31 at the largest head count and size
+    assert tiers["i_h * V * K"] == "unrealistic"
+    # without a heads index a letter is a row's features
+    assert tiers["tok * K"] == "realistic"

@@ -107,8 +107,10 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
 
 
 def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, int],
-                  index_kind: str | None = None) -> Extent:
-    """How large a stride (or the size a coordinate is scaled by) realistically is."""
+                  index_kind: str | None = None, per_head: bool = False) -> Extent:
+    """How large a stride (or the size a coordinate is scaled by) realistically is.
+    ``per_head``: the index counts heads, so a single letter it is scaled by (`i_h * K`,
+    `(i_b * H + i_h) * V`) is one head's size, as in a shape laid out per head."""
     if value.const is not None:
         return Extent(abs(value.const), f"= {value.const:,}")
     if value.bound is not None:
@@ -139,6 +141,8 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
     if (len(names) == 1 or (names and names[0] == code)) and "stride" not in names[0].lower():
         # a stride named as a size (`* D`, `* head_dim`): that dimension's extent
         dim = sizes.kind_of_name(names[0])
+        if dim in ("features", "head_dim") and per_head and len(names[0]) == 1:
+            return named("head_dim", f"one head's size after a heads index ({sizes.noun('head_dim')})")
         if dim is not None:
             return named(dim, sizes.noun(dim))
     if _IDENT.fullmatch(code) and code.isupper() and len(code) <= 3 and sizes.kind_of_name(code) is None:
@@ -246,7 +250,8 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
             # the elements of a tensor)
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code} * {st.code}` is where a block "
                                         f"starts along {sizes.noun(e.kind)}, at most {table[e.kind]:,}")
-        s = stride_extent(st.value, st.code, e.outer, table, e.kind)
+        per_head = e.kind == "heads" or any(sizes.kind_of_name(n) == "heads" for n in _IDENT.findall(idx.code))
+        s = stride_extent(st.value, st.code, e.outer, table, e.kind, per_head)
         if e.kind == "batch" and s.kind == "tokens":
             # `i_b * T`: where a sequence starts, never past the tokens of the whole batch;
             # scaling it further by a row is its own product, reported on its own
