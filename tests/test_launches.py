@@ -631,3 +631,56 @@ def launch(q, seq_len):
         return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}["s * stride_s"]
     assert tier(2, "q.stride(3)") == "unrealistic"  # rank 4: stride(2) is one head
     assert tier(2, "1") == "realistic"  # three strides say nothing about the rank
+
+
+def test_a_dtype_the_host_asserts_types_the_loads():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def write_pages(cache_ptr, loc_ptr, stride_page):
+    i = tl.program_id(0)
+    loc = tl.load(loc_ptr + i)
+    tl.store(cache_ptr + loc * stride_page, 0.0)
+
+
+def launch(cache, loc):
+    {check}
+    write_pages[(loc.numel(),)](cache, loc, cache.stride(0))
+'''
+    def found(check: str) -> list[str]:
+        return [d.expression for d in check_source(kernels.replace("{check}", check), "k.py", STRICT).diagnostics]
+    assert found("assert loc.dtype == torch.int64") == []
+    assert found("assert loc.dtype == torch.int32") == ["loc * stride_page"]
+    # `a or b` asserts neither
+    assert found("assert loc.dtype == torch.int64 or loc.dtype == torch.int32") == ["loc * stride_page"]
+
+
+def test_a_pointer_cast_to_int64_elements_loads_int64():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def gather(out_ptr, offsets_ptr, x_ptr, dim):
+    i = tl.program_id(0)
+    start = tl.load(offsets_ptr.to(tl.pointer_type({dtype})) + i)
+    tl.store(out_ptr + i, tl.load(x_ptr + start * dim))
+'''
+    def found(dtype: str) -> list[str]:
+        return [d.expression for d in check_source(kernels.replace("{dtype}", dtype), "k.py", STRICT).diagnostics]
+    assert found("tl.int64") == []
+    assert found("tl.int32") == ["start * dim"]
+
+
+def test_the_first_dimension_is_never_inner():
+    from tritonlint.launch_facts import _inner_stride
+    from tritonlint.launches import HostArg
+
+    def stride(dim: int, ndim: int | None) -> HostArg:
+        return HostArg(f"x.stride({dim})", "stride", tensor="x", dim=dim, ndim=ndim)
+    assert [_inner_stride(stride(0, n)) for n in (None, 2, 4)] == [False, False, False]
+    assert [_inner_stride(stride(1, n)) for n in (None, 2, 4)] == [True, True, True]
+    assert [_inner_stride(stride(-2, n)) for n in (None, 2, 4)] == [False, False, True]
+    assert _inner_stride(stride(-1, 2)) is True

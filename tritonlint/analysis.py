@@ -18,7 +18,7 @@ import fnmatch
 import re
 import libcst as cst
 
-from . import descriptors, joins, sizes
+from . import descriptors, joins, rng, sizes
 from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
@@ -251,6 +251,16 @@ class Analyzer:
         if kind == "pointer" or name in pointer_names or _POINTER_NAME.search(name):
             return Value(Width.PTR, origin=((name, "pointer"),))
         return Value(Width.I32, role=Role.STRIDE, origin=((name, "int argument, int32 for values below 2**31"),))
+
+    def _pointer_cast(self, pointer: Value, dtype_node) -> Value:
+        """`p.to(tl.pointer_type(tl.int64))`: what its loads hold is the new element type."""
+        if isinstance(dtype_node, cst.Call) and dtype_node.args and \
+                (self.imports.language_member(dtype_node.func) or "").endswith("pointer_type"):
+            w = _DTYPES.get(self._dtype_name(dtype_node.args[0].value) or "")
+            if w is not None:
+                return pointer.with_(int64_elements=w.is64, host=pointer.host or "cast to a pointer to int64"
+                                     if w.is64 else pointer.host)
+        return pointer
 
     def _annotation_kind(self, ann: cst.BaseExpression | None) -> str | None:
         if ann is None:
@@ -955,6 +965,10 @@ class Analyzer:
         if member == "constexpr":
             vals = [self.eval(p, env) for p in pos]
             return vals[0].with_(width=Width.CONST) if vals else Value(Width.OTHER)
+        if rng.is_rng(member):  # a fix must not change the type of a random-number offset
+            rng.note_offsets(self.facts, member, node, [(a.keyword.value if a.keyword else None, self.eval(a.value, env))
+                                                        for a in node.args if not a.star])
+            return Value(Width.OTHER)
         for p in pos:
             self.eval(p, env)
         for v in kw.values():
@@ -976,6 +990,8 @@ class Analyzer:
         return None
 
     def cast(self, node: cst.Call, value: Value, operand: cst.BaseExpression, dtype_node, env) -> Value:
+        if value.width == Width.PTR:
+            return self._pointer_cast(value, dtype_node)
         name = self._dtype_name(dtype_node)
         w = _DTYPES.get(name or "")
         if w is None:

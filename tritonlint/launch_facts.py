@@ -126,8 +126,8 @@ def _inner_stride(arg: HostArg) -> bool:
     host shows the rank: of a 2-D tensor it is the row stride."""
     if arg.form != "stride" or arg.dim is None:
         return False
-    if arg.dim >= 1:
-        return True
+    if arg.dim >= 0:
+        return arg.dim >= 1
     return arg.ndim is not None and arg.ndim + arg.dim >= 1
 
 

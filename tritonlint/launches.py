@@ -231,6 +231,8 @@ class _Scope:
         #: `assert t.shape == (rows, k)`, `assert t.dim() == 2`: a tensor's dimensions
         #: as the host states them ("?" where only the rank is stated)
         self.asserted: dict[str, tuple[str, ...]] = {}
+        #: `assert t.dtype == torch.int64`: a tensor's element type as the host checks it
+        self.asserted_int64: dict[str, bool] = {}
         self.guard_line: int | None = None
         self.size_guards = host_guards.read_guards(scope)
         #: allocations anywhere in the file, by name (set by the reader)
@@ -253,7 +255,7 @@ class _Scope:
                 self.functions[node.name] = node
 
     def _shape_assert(self, test: ast.expr) -> None:
-        if isinstance(test, ast.BoolOp):
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):  # `a or b` asserts neither
             for v in test.values:
                 self._shape_assert(v)
             return
@@ -261,6 +263,10 @@ class _Scope:
             return
         left, right = test.left, test.comparators[0]
         for a, b in ((left, right), (right, left)):
+            if isinstance(a, ast.Attribute) and a.attr == "dtype" and isinstance(a.value, ast.Name):
+                dtype = _dtype_name(b)
+                if dtype in _INT64_DTYPES | _NARROW_DTYPES:
+                    self.asserted_int64[a.value.id] = dtype in _INT64_DTYPES
             if _is_shape(a) and isinstance(a.value, ast.Name) and isinstance(b, (ast.Tuple, ast.List)):
                 if not any(isinstance(e, ast.Starred) for e in b.elts):
                     self.asserted[a.value.id] = tuple(_source_text(e, self.source) for e in b.elts)
@@ -441,7 +447,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         if found is None:
             dims = _dims(node, env, line)
             return HostArg(text, "tensor", tensor=node.id, names=names, dims=dims,
-                           ndim=len(dims) if dims is not None else None)
+                           ndim=len(dims) if dims is not None else None, int64=env.asserted_int64.get(node.id))
         return HostArg(text, "expr", tensor=node.id, names=names)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         dims = env.file_shapes.get(node.attr)  # self.state_indices, allocated in __init__
