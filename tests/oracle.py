@@ -1660,9 +1660,9 @@ def _is_explicit_cast(n) -> bool:
 def locations_at_start(ttir: str) -> bool:
     """Whether this IR uses Triton 3.9's location convention (``_SourceIndex``): the
     ``def`` of a module-level kernel is at column 1 there, at column 0 before."""
-    m = re.search(r'^\s*tt\.func\b[^\n]*\bloc\("[^"]*"\((#loc\d*)\)\)', ttir, re.M)
+    m = re.search(r'^\s*tt\.func\b[^\n]*\bloc\("[^"]*"\((#loc\d*)\)\)', ttir, re.MULTILINE)
     if m:
-        alias = re.search(rf'^{re.escape(m.group(1))} = loc\("[^"]*":\d+:(\d+)\)', ttir, re.M)
+        alias = re.search(rf'^{re.escape(m.group(1))} = loc\("[^"]*":\d+:(\d+)\)', ttir, re.MULTILINE)
         if alias:
             return alias.group(1) == "1"
     return triton_version() >= (3, 9)
@@ -1893,9 +1893,9 @@ def unsupported_api(fn, _seen=None) -> str | None:
     _seen.add(id(fn))
     for node in ast.walk(_fn_ast(fn)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _API_CALLS \
-                and isinstance(node.func.value, ast.Name) and node.func.value.id in ("tl", "triton", "language"):
-            if not has_api(node.func.attr):
-                return f"`tl.{node.func.attr}` does not exist in Triton {'.'.join(map(str, triton_version()))}"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in ("tl", "triton", "language") \
+                and not has_api(node.func.attr):
+            return f"`tl.{node.func.attr}` does not exist in Triton {'.'.join(map(str, triton_version()))}"
     g = fn.fn.__globals__
     for callee in _called_names(fn):
         helper, _ = _unwrap(g.get(callee))

@@ -31,8 +31,8 @@ SPELLINGS = {
     # vLLM re-exports Gluon from its own triton_utils
     "re-exported": ("from vllm.triton_utils import gl, gluon\n", "gluon.jit", "gl"),
     # vLLM's AMD kernels borrow AITER's Gluon modules: `gluon = other.gluon`
-    "borrowed": ("import triton\nfrom aiter.ops.triton.gluon import pa_mqa_logits as _dense\n"
-                 "gluon = _dense.gluon\ngl = _dense.gl\n", "gluon.jit", "gl"),
+    "borrowed": (("import triton\nfrom aiter.ops.triton.gluon import pa_mqa_logits as _dense\n"
+                  "gluon = _dense.gluon\ngl = _dense.gl\n"), "gluon.jit", "gl"),
 }
 
 
