@@ -563,7 +563,7 @@ import triton.language as tl
 
 
 @triton.jit
-def scale_seq(q_ptr, stride_b, stride_s, seq_len, BLOCK: tl.constexpr):
+def scale_seq(q_ptr, stride_b, stride_HEADS, stride_s, seq_len, BLOCK: tl.constexpr):
     b = tl.program_id(0)
     s = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
     tl.store(q_ptr + b * stride_b + s * stride_s, 0.0, mask=s < seq_len)
@@ -571,12 +571,16 @@ def scale_seq(q_ptr, stride_b, stride_s, seq_len, BLOCK: tl.constexpr):
 
 def launch(q, seq_len):
     assert q.dim() == 4
-    scale_seq[(q.shape[0], triton.cdiv(seq_len, 64))](q, q.stride(0), q.stride({dim}), seq_len, BLOCK=64)
+    scale_seq[(q.shape[0], triton.cdiv(seq_len, 64))](q, q.stride(0), q.stride(1), q.stride({dim}), seq_len, BLOCK=64)
 '''
-    def tiers(dim: int) -> dict[str, str]:
-        return {d.expression: d.tier for d in check_source(kernels.replace("{dim}", str(dim)), "k.py", STRICT).diagnostics}
-    # [B, H, S, D] or [B, S, H, D]: stride(2) is one head, and a million tokens of it stay below 2**31
+    def tiers(dim: int, heads: str = "h") -> dict[str, str]:
+        source = kernels.replace("{dim}", str(dim)).replace("HEADS", heads)
+        return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}
+    # [B, H, S, D]: the kernel takes the heads' stride, and stride(2) is one head: a
+    # million tokens of it stay below 2**31
     assert tiers(2)["s * stride_s"] == "unrealistic"
+    # a 4-D tensor not laid out per head (`[B, 3, T, C]` states): the last dimension is a row's features
+    assert tiers(2, heads="c")["s * stride_s"] == "realistic"
     # stride(1) spans the heads too (`[B, S, H, D]`): a token row, reported
     assert tiers(1)["s * stride_s"] == "realistic"
 
@@ -629,7 +633,7 @@ def launch(q, seq_len):
     def tier(dim: int, last: str) -> str:
         source = kernels.replace("{dim}", str(dim)).replace("{last}", last)
         return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}["s * stride_s"]
-    assert tier(2, "q.stride(3)") == "unrealistic"  # rank 4: stride(2) is one head
+    assert tier(2, "q.stride(3)") == "unrealistic"  # rank 4, laid out per head: stride(2) is one head
     assert tier(2, "1") == "realistic"  # three strides say nothing about the rank
 
 

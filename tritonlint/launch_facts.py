@@ -21,6 +21,8 @@ from .launches import HostArg, Launch, kernel_names, read_launches
 from .values import Value, Width
 
 _DOTTED = re.compile(r"(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")
+#: a kernel parameter that takes the stride of a heads dimension
+_HEAD_STRIDE = re.compile(r"head|^stride_?[a-z]{0,3}h$|_h_?stride|^[a-z]{1,3}_?stride_?h$", re.IGNORECASE)
 _BLOCK = re.compile(r"block|^bs$|^bm$|^bn$|^bk$|warps|stages|^meta", re.IGNORECASE)
 
 
@@ -140,11 +142,12 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
             return 1 if arg.dim == 0 else None
         if narrow is not None:
             return table[narrow]
-    found = _estimate(arg.trailing, table, arg.trailing_bounds, _per_head(arg.dims))
-    if found is None and arg.ndim is not None and arg.ndim >= 4 and arg.dim in (arg.ndim - 2, -2):
-        # the stride of the next-to-last dimension of a 4-D tensor whose last
-        # dimension the host does not name: one head's elements (`[B, H, S, D]`,
-        # `[B, S, H, D]`), or one image row
+    per_head = arg.per_head or _per_head(arg.dims)
+    found = _estimate(arg.trailing, table, arg.trailing_bounds, per_head)
+    if found is None and per_head and arg.ndim is not None and arg.ndim >= 4 and arg.dim in (arg.ndim - 2, -2):
+        # the stride of the next-to-last dimension of a 4-D tensor laid out per head
+        # whose last dimension the host does not name: one head's elements
+        # (`[B, H, S, D]`, `[B, S, H, D]`)
         bound = (arg.trailing_bounds or (None,))[-1]
         return bound if bound is not None else table["head_dim"]
     return found
@@ -227,12 +230,14 @@ class KernelLaunches:
             return replace(arg, int64=dtypes[name]) if specific and name in dtypes else arg
 
         for launch in launches:
-            for name, arg in zip(params, launch.args):
-                if arg is not None:
-                    self._bound.setdefault(name, []).append((launch, typed(arg)))
-            for name, arg in launch.kwargs.items():
-                if name in params:
-                    self._bound.setdefault(name, []).append((launch, typed(arg)))
+            pairs = [(name, arg) for name, arg in zip(params, launch.args) if arg is not None]
+            pairs += [(name, arg) for name, arg in launch.kwargs.items() if name in params]
+            per_head = {arg.tensor for name, arg in pairs
+                        if arg.form == "stride" and arg.tensor and _HEAD_STRIDE.search(name)}
+            for name, arg in pairs:
+                if arg.form == "stride" and arg.tensor in per_head:
+                    arg = replace(arg, per_head=True)
+                self._bound.setdefault(name, []).append((launch, typed(arg)))
 
     @property
     def guard(self) -> str | None:

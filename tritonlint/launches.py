@@ -58,6 +58,9 @@ class HostArg:
     #: for ``t.stride(d)``: a literal bound the launching function checks on each of
     #: ``trailing`` (``assert D <= 256``), None where it checks none
     trailing_bounds: tuple[int | None, ...] | None = None
+    #: the tensor is laid out per head: the same launch passes its heads' stride to a
+    #: kernel parameter named for heads (``stride_qh``, ``k_head_stride``)
+    per_head: bool = False
 
     @property
     def unit_stride(self) -> bool:
