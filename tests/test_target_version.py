@@ -105,3 +105,11 @@ def test_cli_flag_and_severity_in_json(tmp_path):
     assert "silently truncated" in json.loads(proc.stdout)[0]["message"]
     bad = run("--target-version", "3.5,4.2")
     assert bad.returncode == 2 and "--target-version" in bad.stderr and "4.2" in bad.stderr
+
+
+def test_readme_states_the_default_target():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"**Default target: Triton {DEFAULT_TARGET}**" in readme
+    assert f"(default {DEFAULT_TARGET})" in readme, "the command-line summary"
