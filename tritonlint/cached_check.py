@@ -20,7 +20,8 @@ parse).
   ``cache_dir`` alone is left out (it says where, not what);
 * the launch facts it can consume: for every kernel name of the run that the file's
   text mentions (the analysis asks the index only for kernels the file defines),
-  every launch of that name in the run, the files that define that name, and the
+  the files that define that name, the launches of every file that launches it (all
+  of that file's launches, as one digest: more than needed, never less), and the
   run-wide element types of the tensors those launches name;
 * the linter's version and own source (the cache file's name, cache.py).
 
@@ -116,8 +117,7 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
     # now, while the launches are read, as in a run without a cache
     stale = [e.path for e in entries if not _may_hit(store.get("results", e.key), e)]
     jobs = processes_for(stale, jobs) if stale else 1
-    launches, names_key = launch_index(entries, store)
-    consumed = _Consumed(launches)
+    launches, names_key, consumed = launch_index(entries, store)
 
     results: list[FileResult | None] = []
     misses: list[int] = []
@@ -161,8 +161,10 @@ def _hit(entry: dict | None, e: _File, names_key: str, consumed: _Consumed) -> F
         if source is None:
             return None
         words = _words(source.text, consumed)
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words) \
-            or consumed.digest(words) != entry.get("launches"):
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        return None
+    launch_key = consumed.digest(words)
+    if launch_key is None or launch_key != entry.get("launches"):
         return None
     try:
         result = decode(entry.get("result"))
@@ -187,12 +189,15 @@ def _remember(store: Store, e: _File, result: FileResult, names_key: str, consum
     if source is None:
         return
     words = _words(source.text, consumed)
+    launch_key = consumed.digest(words)
     try:
         encoded = encode(replace(result, source=None))
     except Unencodable:
         return
+    if launch_key is None:
+        return
     store.put("results", e.key, {"sha": e.sha, "settings": e.settings_key, "names": names_key, "words": words,
-                                 "launches": consumed.digest(words), "result": encoded})
+                                 "launches": launch_key, "result": encoded})
 
 
 def _forget_deleted(store: Store, seen: set[str]) -> None:
@@ -203,9 +208,10 @@ def _forget_deleted(store: Store, seen: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- host facts
-def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str]:
+def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str, _Consumed]:
     """The run's launches, as ``LaunchIndex.from_paths`` reads them, from the cache
-    where a file's host facts are there; and a digest of the run's kernel names."""
+    where a file's host facts are there; a digest of the run's kernel names; and
+    what each kernel consumes from the index."""
     from .host_dtypes import file_widths, merge
     from .launch_facts import LaunchIndex
     from .launches import kernel_names, launched_names, read_launches
@@ -230,31 +236,38 @@ def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str]:
     names = set(definitions)
     names_key = digest(canonical(sorted(names)))
     launches = []
+    # per file with launches: (display, digest of its launches' JSON, the text of that JSON)
+    sources: list[tuple[str, str, str, list]] = []
     for e, entry in zip(readable, facts):
         found, text = None, None
-        if "launches" in entry and entry.get("names") != names_key:
+        if isinstance(entry.get("launches"), str) and entry.get("names") != names_key:
             text = e.host() or ""
-        if "launches" in entry and (entry.get("names") == names_key
-                                    or entry.get("mentioned") == sorted(launched_names(text, names))):
+        if isinstance(entry.get("launches"), str) and (
+                entry.get("names") == names_key or entry.get("mentioned") == sorted(launched_names(text, names))):
             try:
-                found = _launches(decode(entry["launches"]), e.display)
-            except (ValueError, TypeError, KeyError):
+                found = _launches(decode(json.loads(entry["launches"])), e.display)
+            except (ValueError, TypeError, KeyError, RecursionError):
                 found = None
         if found is None:
             text = text or e.host() or ""
             found = read_launches(text, e.display, names)
             entry["mentioned"] = sorted(launched_names(text, names))
             try:
-                entry["launches"] = encode(tuple(found))
+                entry["launches"] = json.dumps(encode(tuple(found)), separators=(",", ":"), ensure_ascii=False)
             except Unencodable:
                 entry.pop("launches", None)
         entry["names"] = names_key
         if "launches" in entry:
             store.put("host", e.key, entry)
+            if found:
+                sources.append((e.display, digest(entry["launches"]), entry["launches"], found))
+        elif found:  # not cacheable: no digest can stand for it, so no result that reads it is kept
+            sources.append((e.display, None, "", found))
         launches.extend(found)
     widths = [{k: set(v) for k, v in entry["widths"].items()} for entry in facts]
     dtypes = merge(widths) if launches else {}
-    return LaunchIndex(launches, definitions, dtypes), names_key
+    index = LaunchIndex(launches, definitions, dtypes)
+    return index, names_key, _Consumed(index, sources)
 
 
 def _host_shape(entry: dict) -> bool:
@@ -272,28 +285,42 @@ def _launches(value, display: str) -> list:
 
 
 class _Consumed:
-    """Digests of what the launch index tells a file's kernels, by kernel name."""
+    """Digests of what the launch index tells a file's kernels. For a kernel name:
+    the files that define it, the launches of every file that launches it (a file's
+    launches as one digest of their JSON: a change to any launch in that file counts,
+    which is more than needed and never less), and the run-wide element types of the
+    tensors those files' launches name (launch_facts' ``typed``)."""
 
-    def __init__(self, index: LaunchIndex):
+    def __init__(self, index: LaunchIndex, sources: list[tuple[str, str | None, str, list]]):
+        from .launches import _WORD
+
         self.index = index
         self.names = set(index.definitions)
-        self._by_name: dict[str, tuple[str, set[str]]] = {}
+        self._files: dict[str, list[tuple[str, str | None, set[str]]]] = {}
+        for display, key, text, found in sources:
+            words = set(_WORD.findall(text)) if key is not None else set()
+            for kernel in {ln.kernel for ln in found}:
+                self._files.setdefault(kernel, []).append((display, key, words))
+        self._by_name: dict[str, str | None] = {}
 
-    def _kernel(self, name: str) -> tuple[str, set[str]]:
+    def _kernel(self, name: str) -> str | None:
         if name not in self._by_name:
-            from .launches import _WORD
-
-            text = json.dumps([encode(tuple(self.index.by_kernel.get(name, ()))),
-                               sorted(self.index.definitions.get(name, ()))], sort_keys=True)
-            self._by_name[name] = (text, set(_WORD.findall(text)))
+            files = self._files.get(name, [])
+            if any(key is None for _, key, _ in files):
+                self._by_name[name] = None
+            else:
+                words = set().union(*(w for _, _, w in files)) if files else set()
+                dtypes = sorted((w, self.index.dtypes[w]) for w in words if w in self.index.dtypes)
+                self._by_name[name] = digest(json.dumps([sorted(self.index.definitions.get(name, ())),
+                                                         [[d, k] for d, k, _ in files], dtypes]))
         return self._by_name[name]
 
-    def digest(self, names: list[str]) -> str:
-        parts, words = [], set()
+    def digest(self, names: list[str]) -> str | None:
+        """None when some launch it depends on could not be cached (never matches)."""
+        parts = []
         for name in names:
-            text, found = self._kernel(name)
-            parts.append([name, text])
-            words |= found
-        # the run-wide element types of the tensors those launches name (launch_facts' `typed`)
-        dtypes = sorted((w, self.index.dtypes[w]) for w in words if w in self.index.dtypes)
-        return digest(json.dumps([parts, dtypes]))
+            kernel = self._kernel(name)
+            if kernel is None:
+                return None
+            parts.append(f"{name}={kernel}")
+        return digest("\n".join(parts))
