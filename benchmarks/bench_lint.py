@@ -19,10 +19,21 @@ Printed figures (best of ``--repeat`` runs each):
 and the ratios tritonlint/parse and positions/tritonlint.
 
 With ``--cli`` it times the command line instead, as a user runs it, each run a
-fresh process: ``tritonlint check --jobs 1``, ``tritonlint check`` (one process
-per core) and ``ruff check --select E,F,W --no-cache`` on the same tree; medians
-of ``--repeat`` runs, each as a ratio to ruff's, with the peak memory of the
-largest process of the run (a worker, with several jobs).
+fresh process, on the same tree in one invocation:
+
+* ``ruff check --select E,F,W --no-cache`` (ruff is pinned as a benchmark
+  dependency: ``pip install ruff==...``; every ratio is to its time);
+* ``tritonlint cold``: ``tritonlint check`` (one process per core) with an empty
+  cache folder each run, so it pays for writing the cache too;
+* ``tritonlint warm``: the same command again, nothing changed since;
+* with ``--jobs1``, ``tritonlint check --jobs 1 --no-cache`` as well, and with
+  ``--fix-path``, ``tritonlint check --diff`` (the fix path: parse, fix, re-lint;
+  writes nothing);
+
+each the median of ``--repeat`` runs with the peak memory of the largest process
+of the run (a worker, with several jobs), first on a quarter (every fourth file),
+then half (every second) and then all of the tree's files, to show how time grows
+with the tree. It also checks that the cold and warm runs print the same bytes.
 """
 from __future__ import annotations
 
@@ -123,23 +134,56 @@ def timed_run(command: list[str]) -> tuple[float, int]:
     return time.perf_counter() - t0, peak
 
 
-def compare_cli(paths: list[Path], repeat: int) -> None:
-    targets = [str(p) for p in paths]
-    tritonlint = [sys.executable, "-m", "tritonlint", "check", "--exit-zero", "--no-respect-gitignore", *targets]
-    runs = {
-        "ruff check --select E,F,W --no-cache": [sys.executable, "-m", "ruff", "check", "--select", "E,F,W",
-                                                 "--no-cache", "--exit-zero", "--no-respect-gitignore", *targets],
-        "tritonlint --jobs 1": [*tritonlint, "--jobs", "1"],
-        f"tritonlint (--jobs {len(os.sched_getaffinity(0))})": tritonlint,
-    }
-    figures = {}
-    for name, command in runs.items():
-        measured = [timed_run(command) for _ in range(repeat)]
-        figures[name] = (statistics.median(t for t, _ in measured), max(m for _, m in measured))
-    ruff = figures[next(iter(runs))][0]
-    print(f"{'run':<40}{'median s':>10}{'x ruff':>9}{'peak MB':>9}")
-    for name, (seconds, peak) in figures.items():
-        print(f"{name:<40}{seconds:>10.2f}{seconds / ruff:>9.1f}{peak:>9}")
+def _subset(paths: list[Path], step: int) -> list[str]:
+    """Every ``step``-th file of the tree (in discovery order, so the kernel files
+    spread evenly over the subsets), named explicitly."""
+    files = list(iter_files(paths, Resolver({"respect_gitignore": False})))
+    return [str(f) for f in files[::step]]
+
+
+def compare_cli(paths: list[Path], repeat: int, jobs1: bool = False, fix_path: bool = False,
+                fractions: tuple[int, ...] = (4, 2, 1)) -> None:
+    tritonlint = [sys.executable, "-m", "tritonlint", "check", "--exit-zero", "--no-respect-gitignore",
+                  "--format", "concise"]
+    ruff = [sys.executable, "-m", "ruff", "check", "--select", "E,F,W", "--no-cache", "--exit-zero",
+            "--no-respect-gitignore"]
+    cache_root = Path(tempfile.mkdtemp(prefix="tritonlint-bench-cache-"))
+    print(f"{'files':>6}  {'run':<34}{'median s':>10}{'x ruff':>8}{'peak MB':>9}")
+    try:
+        for step in fractions:
+            targets = _subset(paths, step) if step > 1 else [str(p) for p in paths]
+            count = len(targets) if step > 1 else len(_subset(paths, 1))
+            warm_dir = cache_root / f"warm{step}"
+            runs: dict[str, list[tuple[float, int]]] = {"ruff --select E,F,W --no-cache": [], "tritonlint cold": [],
+                                                         "tritonlint warm": []}
+            outputs = []
+            for i in range(repeat):
+                runs["ruff --select E,F,W --no-cache"].append(timed_run([*ruff, *targets]))
+                cold_dir = cache_root / f"cold{step}-{i}"  # empty: a cold run writes the whole cache
+                runs["tritonlint cold"].append(timed_run([*tritonlint, "--cache-dir", str(cold_dir), *targets]))
+                shutil.rmtree(cold_dir, ignore_errors=True)
+            outputs.append(_output([*tritonlint, "--cache-dir", str(warm_dir), *targets]))  # fills the cache
+            for _ in range(repeat):
+                runs["tritonlint warm"].append(timed_run([*tritonlint, "--cache-dir", str(warm_dir), *targets]))
+            outputs.append(_output([*tritonlint, "--cache-dir", str(warm_dir), *targets]))
+            if jobs1:
+                runs["tritonlint --jobs 1 --no-cache"] = [timed_run([*tritonlint, "--jobs", "1", "--no-cache", *targets])
+                                                          for _ in range(repeat)]
+            if fix_path:
+                runs["tritonlint --diff (fix path)"] = [timed_run([*tritonlint, "--diff", *targets])
+                                                        for _ in range(repeat)]
+            same = "same output cold and warm" if outputs[0] == outputs[1] else "OUTPUT DIFFERS cold vs warm"
+            base = statistics.median(t for t, _ in runs["ruff --select E,F,W --no-cache"])
+            for name, measured in runs.items():
+                seconds = statistics.median(t for t, _ in measured)
+                print(f"{count:>6}  {name:<34}{seconds:>10.2f}{seconds / base:>8.2f}{max(m for _, m in measured):>9}")
+            print(f"{'':>6}  ({same})")
+    finally:
+        shutil.rmtree(cache_root, ignore_errors=True)
+
+
+def _output(command: list[str]) -> bytes:
+    return subprocess.run(command, capture_output=True, check=False).stdout
 
 
 def main(argv=None) -> int:
@@ -149,6 +193,10 @@ def main(argv=None) -> int:
     ap.add_argument("--plain", type=int, default=400)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cli", action="store_true", help="time the command line against ruff instead")
+    ap.add_argument("--jobs1", action="store_true", help="with --cli: also time --jobs 1 without the cache")
+    ap.add_argument("--fix-path", action="store_true", help="with --cli: also time --diff (the fix path)")
+    ap.add_argument("--fractions", default="4,2,1",
+                    help="with --cli: every Nth file, comma-separated (default 4,2,1: a quarter, half, all)")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -159,7 +207,8 @@ def main(argv=None) -> int:
         paths = [tmp]
     try:
         if args.cli:
-            compare_cli(paths, args.repeat)
+            compare_cli(paths, args.repeat, args.jobs1, args.fix_path,
+                        tuple(int(n) for n in args.fractions.split(",")))
             return 0
         resolver = Resolver({})
         files = list(iter_files(paths, resolver))
