@@ -688,3 +688,29 @@ def test_the_first_dimension_is_never_inner():
     assert [_inner_stride(stride(1, n)) for n in (None, 2, 4)] == [True, True, True]
     assert [_inner_stride(stride(-2, n)) for n in (None, 2, 4)] == [False, False, True]
     assert _inner_stride(stride(-1, 2)) is True
+
+
+def test_a_shape_asserted_in_one_branch_says_nothing_about_the_other():
+    kernels = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def gate(z_ptr, stride_z_token, Z_HEADS: tl.constexpr, BLOCK: tl.constexpr):
+    rows = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(z_ptr + (rows // Z_HEADS) * stride_z_token, 0.0)
+
+
+def launch(z, M, N):
+    if z.ndim == 3:
+        assert z.shape[2] == N
+    else:
+        assert z.shape == (M, 64)
+    gate[(triton.cdiv(M, 64),)](z, z.stride(0), z.shape[1], BLOCK=64)
+'''
+    tiers = {d.expression: d.tier for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    assert tiers["(rows // Z_HEADS) * stride_z_token"] == "realistic"
+    # asserted where every launch sees it, the 64-wide row bounds it
+    flat = kernels.replace("    if z.ndim == 3:\n        assert z.shape[2] == N\n    else:\n    ", "")
+    tiers = {d.expression: d.tier for d in check_source(flat, "k.py", STRICT).diagnostics}
+    assert tiers["(rows // Z_HEADS) * stride_z_token"] == "unrealistic"

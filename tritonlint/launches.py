@@ -241,9 +241,13 @@ class _Scope:
         #: allocations anywhere in the file, by name (set by the reader)
         self.file_shapes: dict[str, tuple[str, ...]] = {}
         body = scope.body
-        for node in _walk_scope(body):
+        # an assert holds for the rest of the function only at its top level: inside
+        # a branch (`else: assert z.shape == (M, N)`) it says nothing about the others
+        for node in _top_level(body):
             if isinstance(node, ast.Assert):
                 self._shape_assert(node.test)
+        for node in _walk_scope(body):
+            if isinstance(node, ast.Assert):
                 if _checks_int32_range(node.test):
                     self.guard_line = self.guard_line or node.lineno
             elif isinstance(node, ast.If) and _checks_int32_range(node.test) and any(
@@ -312,6 +316,16 @@ class _Scope:
             if ln < line and (best is None or ln > best[0]):
                 best = (ln, ("unpack", value, i, n))
         return None if best is None else best[1]
+
+
+def _top_level(body: list[ast.stmt]):
+    """The statements of a body that run whenever it does (through `with` and `try`)."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            yield from _top_level(node.body)
+        elif isinstance(node, ast.Try):
+            yield from _top_level(node.body)
 
 
 def _walk_scope(body):
