@@ -106,13 +106,17 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
                      store: Store) -> list[FileResult]:
     from .parallel import check_files, processes_for
 
-    keys: dict[int, str] = {}
+    keys: dict = {}
     entries: list[_File] = []
     for f in files:
         settings = resolver.for_path(f)
-        if id(settings) not in keys:
-            keys[id(settings)] = settings_digest(settings)
-        entries.append(_File(f, keys[id(settings)]))
+        try:
+            key = hash(settings), settings  # by value: each folder may get its own equal copy
+        except TypeError:  # a setting that cannot be hashed: by identity
+            key = id(settings)
+        if key not in keys:
+            keys[key] = settings_digest(settings)
+        entries.append(_File(f, keys[key]))
     # the files whose entry cannot match whatever the launches say: the workers start
     # now, while the launches are read, as in a run without a cache
     stale = [e.path for e in entries if not _may_hit(store.get("results", e.key), e)]

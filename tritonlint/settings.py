@@ -304,6 +304,7 @@ class Resolver:
         self.config_file = config_file
         self._by_dir: dict[Path, Settings] = {}
         self._by_path: dict[str, Settings] = {}
+        self._configs: dict[Path, Settings] = {}
         self._fixed = self._apply(load_file(config_file)) if config_file else None
 
     def for_path(self, path: Path) -> Settings:
@@ -332,7 +333,9 @@ class Resolver:
             if candidate.is_file():
                 text = candidate.read_text(encoding="utf-8", errors="replace")
                 if "tritonlint" in text:
-                    settings = load_file(candidate)
+                    if candidate not in self._configs:  # one configuration serves many folders: read it once
+                        self._configs[candidate] = load_file(candidate)
+                    settings = self._configs[candidate]
                     if settings.source != "defaults":
                         return settings
         return Settings(root=Path.cwd())
