@@ -656,6 +656,8 @@ def launch(cache, loc):
     def found(check: str) -> list[str]:
         return [d.expression for d in check_source(kernels.replace("{check}", check), "k.py", STRICT).diagnostics]
     assert found("assert loc.dtype == torch.int64") == []
+    assert found("assert loc.dtype == torch.int64\n    loc = loc.contiguous()") == []
+    assert found("assert loc.dtype == torch.int64\n    loc = loc.to(torch.int32)") == ["loc * stride_page"]
     assert found("assert loc.dtype == torch.int32") == ["loc * stride_page"]
     # `a or b` asserts neither
     assert found("assert loc.dtype == torch.int64 or loc.dtype == torch.int32") == ["loc * stride_page"]

@@ -458,8 +458,11 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                                trailing_bounds=resolved.trailing_bounds)
             if resolved.form == "tensor":
                 dims = _dims(node, env, line) or resolved.dims
+                # `assert loc.dtype == torch.int64` then `loc = loc.contiguous()`: a view or
+                # copy keeps the element type the host checked
+                int64 = resolved.int64 if resolved.int64 is not None else env.asserted_int64.get(node.id)
                 return HostArg(text, "tensor", node.id, ndim=resolved.ndim if dims is None else len(dims),
-                               int64=resolved.int64, names=names + resolved.names, dims=dims)
+                               int64=int64, names=names + resolved.names, dims=dims)
             return HostArg(text, "expr", names=names + resolved.names)
         if found is None:
             dims = _dims(node, env, line)
