@@ -283,3 +283,36 @@ def test_the_launch_index_from_the_cache_is_the_one_a_plain_run_reads(tree, tmp_
         store.save()
         store = cache.Store(tmp_path / "c", tree)
         assert store.tables["host"]
+
+
+def test_unchanged_timestamps_stand_for_the_digest_and_a_same_size_edit_is_still_seen(tree, capsys, monkeypatch):
+    import time
+
+    monkeypatch.setattr(cached_check, "STABLE_NS", -10**18)  # trust any recorded timestamps (files are new here)
+    reads: list[str] = []
+    bytes_of = cached_check._File.bytes
+
+    def counting(self):
+        reads.append(self.path.name)
+        return bytes_of(self)
+
+    monkeypatch.setattr(cached_check._File, "bytes", counting)
+    run(capsys, "check", ".", "--strict", "--jobs", "1")
+    reads.clear()
+    run(capsys, "check", ".", "--strict", "--jobs", "1")
+    assert "util.py" not in reads and "host.py" not in reads  # no finding: not even read
+    # the same size, the old modification time: only the change time tells. The host
+    # file has no finding of its own (never read again for its report), but the
+    # kernel file's findings depend on the dtype it passes.
+    host = tree / "host.py"
+    before = host.stat()
+    edited = HOST.replace("index.to(torch.int64)", "index.to(torch.int32)")
+    assert len(edited) == len(HOST) and edited != HOST
+    time.sleep(0.01)
+    host.write_text(edited)
+    os.utime(host, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert host.stat().st_size == before.st_size and host.stat().st_mtime_ns == before.st_mtime_ns
+    fresh = run(capsys, "check", ".", "--strict", "--jobs", "1", "--no-cache")
+    assert run(capsys, "check", ".", "--strict", "--jobs", "1") == fresh
+    host.write_text(HOST)
+    assert run(capsys, "check", ".", "--strict", "--jobs", "1", "--no-cache") != fresh, "the edit must matter"

@@ -252,6 +252,7 @@ class Store:
         self.file = directory / __version__ / f"{self.name}.json"
         self.tables: dict[str, dict[str, list]] = {"host": {}, "results": {}}
         self.changed = False
+        self._decoded: dict[tuple[str, str], dict | None] = {}
         self._load()
 
     def _load(self) -> None:
@@ -269,7 +270,13 @@ class Store:
                                       if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)}
 
     def get(self, table: str, path: str) -> dict | None:
-        """The entry for ``path``, decoded, or None when there is none or it is damaged."""
+        """The entry for ``path``, decoded, or None when there is none or it is damaged
+        (decoded once per run: a caller that changes it puts it back)."""
+        if (table, path) not in self._decoded:
+            self._decoded[table, path] = self._get(table, path)
+        return self._decoded[table, path]
+
+    def _get(self, table: str, path: str) -> dict | None:
         entry = self.tables[table].get(path)
         if entry is None:
             return None
@@ -283,6 +290,7 @@ class Store:
         return value if isinstance(value, dict) else None
 
     def put(self, table: str, path: str, value: dict) -> None:
+        self._decoded[table, path] = value
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         entry = [digest(text), text]
         if self.tables[table].get(path) != entry:

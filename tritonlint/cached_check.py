@@ -34,6 +34,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat as stat_module
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +48,9 @@ if TYPE_CHECKING:
     from .launch_facts import LaunchIndex
     from .progress import Progress
 
+#: how long a file must have been unchanged before it was hashed for its
+#: timestamps to stand for its digest later (see _File)
+STABLE_NS = 2_000_000_000
 #: Settings fields that do not change what a file's check finds
 NOT_IN_KEY = frozenset({"cache_dir"})
 
@@ -64,24 +69,44 @@ def host_text(raw: bytes) -> str:
 class _File:
     """One file of the run. Only its digest is kept: the text is read again where it
     is needed (holding every file's bytes and text would double a run's memory), and
-    a read whose bytes no longer have the digest counts as a miss."""
+    a read whose bytes no longer have the digest counts as a miss.
 
-    __slots__ = ("display", "key", "path", "settings_key", "sha")
+    The digest itself is taken from the host entry without reading the file when
+    the file's inode, size, modification and change times are those recorded when
+    it was last hashed, and it had not changed for ``STABLE_NS`` before that read
+    (git's answer to racy timestamps: a write after the read moves the change time
+    past the recorded one, which no tool can set back)."""
 
-    def __init__(self, path: Path, settings_key: str):
+    __slots__ = ("display", "key", "path", "settings_key", "sha", "stat")
+
+    def __init__(self, path: Path, settings_key: str, known: dict | None = None):
         self.path = path
         self.display = str(path)  # what results and launches name it by
         self.key = os.path.abspath(self.display)  # what the cache files it under, whatever the working directory
         self.settings_key = settings_key
+        self.sha = None
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            st = None
+        hashed_at = time.time_ns()
+        seen = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns] if st is not None else None
+        if seen is not None and stat_module.S_ISREG(st.st_mode) and known is not None \
+                and known.get("stat") == seen and isinstance(known.get("sha"), str) \
+                and isinstance(known.get("hashed_at"), int) \
+                and max(st.st_mtime_ns, st.st_ctime_ns) < known["hashed_at"] - STABLE_NS:
+            self.sha, self.stat = known["sha"], {"stat": seen, "hashed_at": known["hashed_at"]}
+            return
         raw = self.bytes()
         self.sha = digest(raw) if raw is not None else None  # None: unreadable, checked as without a cache
+        self.stat = {"stat": seen, "hashed_at": hashed_at} if seen is not None else {}
 
     def bytes(self) -> bytes | None:
         try:
             raw = self.path.read_bytes()
         except OSError:
             return None
-        return raw if getattr(self, "sha", None) in (None, digest(raw)) else None
+        return raw if self.sha is None or self.sha == digest(raw) else None
 
     def host(self) -> str | None:
         """The text the launch index reads, or None when the file changed meanwhile."""
@@ -116,7 +141,7 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
             key = id(settings)
         if key not in keys:
             keys[key] = settings_digest(settings)
-        entries.append(_File(f, keys[key]))
+        entries.append(_File(f, keys[key], store.get("host", os.path.abspath(f))))
     # the files whose entry cannot match whatever the launches say: the workers start
     # now, while the launches are read, as in a run without a cache
     stale = [e.path for e in entries if not _may_hit(store.get("results", e.key), e)]
@@ -231,6 +256,9 @@ def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str, 
                 continue  # changed since it was hashed: its launches are read when it is checked again
             entry = {"sha": e.sha, "defines": sorted(kernel_names(text)) if "jit" in text else [],
                      "widths": {k: sorted(v) for k, v in file_widths(text).items()}}
+        entry.pop("stat", None)
+        entry.pop("hashed_at", None)
+        entry.update(e.stat)
         readable.append(e)
         facts.append(entry)
     definitions: dict[str, set[str]] = {}
