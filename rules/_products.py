@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tritonlint import explain
+from tritonlint import explain, rng
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
 from tritonlint.values import Width
@@ -52,10 +52,11 @@ def _width(risk: Risk) -> str:
     return "int32" if w == "unknown-int" else w
 
 
-def merge_conflict(risks, all_risks=None) -> str | None:
+def merge_conflict(risks, all_risks=None, calls_only: bool = False) -> str | None:
     """Why widening these products would not compile, if it would not. A product
     that superseded inner ones is widened at its innermost index, so their joins
-    count too."""
+    count too. ``calls_only``: only the uses whose type must not change (random-number
+    offsets), not the joins (a fix that widens the variable's start keeps its joins)."""
     pending = list(risks)
     seen = set()
     while pending:
@@ -66,6 +67,10 @@ def merge_conflict(risks, all_risks=None) -> str | None:
         if all_risks is not None:
             pending.extend(all_risks[i] for i in r.inner)
         for name, stmt in r.merges:
+            if isinstance(stmt, cst.Call):
+                return rng.reason(name)
+            if calls_only:
+                continue
             if isinstance(stmt, cst.FunctionDef):
                 return (f"the returns of `{name}` must agree on one type, and another return is int32: "
                         f"widen both")

@@ -49,7 +49,10 @@ which also works under `TRITON_INTERPRET=1`, where a loop index is a Python int)
 only this product and the pointer offset it feeds change type. Values that fit in
 int32 are unchanged. It
 never calls `.to` on a parameter (a stride equal to 1 is specialised to a
-constexpr, on which `.to` does not compile).
+constexpr, on which `.to` does not compile). A fix that would change the type of a
+value Triton keeps at one type is only shown: a variable carried around a loop or
+merged at an `if`/`else` with an int32 value, another return of the same helper, or
+a random-number offset (`tl.rand(seed, offs)`, `tl.philox` counters).
 """
 
     VALID = [

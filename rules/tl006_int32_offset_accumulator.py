@@ -10,6 +10,7 @@ from tritonlint.values import short_int
 from tritonlint.walk import walk
 from tritonlint.widen import language_alias, widened_code
 
+from . import _products
 from .base import Finding, Invalid, NodeEdit, NodeFix, Rule, RuleContext
 
 
@@ -132,7 +133,9 @@ def _init_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
         text = widened_code(value, risk.result.width if risk.result else None, ctx.kernels.imports,
                             risk.result.tensor if risk.result else False)
     edit = NodeEdit(value, risk.function, "replace", text)
-    return NodeFix(Applicability.SAFE, f"Start `{risk.accumulator}` as int64", (edit,))
+    fix = NodeFix(Applicability.SAFE, f"Start `{risk.accumulator}` as int64", (edit,))
+    reason = _products.merge_conflict([risk], calls_only=True)  # the loop's own join is widened with the start
+    return _products.display_only(fix, reason) if reason else fix
 
 
 def _initial_assignment(body: cst.CSTNode, name: str, stop: cst.CSTNode) -> cst.Assign | None:

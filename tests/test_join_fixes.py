@@ -75,3 +75,33 @@ def test_unsafe_fixes_compile_and_remove_the_fixed_products(tmp_path):
     fixed_lines = {d.start.line for d in _diagnostics() if d.fix.applicability == Applicability.SAFE}
     products = set().union(*(r.product_lines() for r in results.values()))
     assert not fixed_lines & products, sorted(fixed_lines & products)
+
+
+RNG = CASES / "rng.py"
+
+
+def test_a_random_number_offset_keeps_its_type():
+    """Every finding whose value is also an RNG offset is a suggestion naming the call;
+    the one whose RNG offsets are the block's own columns keeps its safe fix."""
+    diags = check_source(RNG.read_text(), str(RNG), SETTINGS).diagnostics
+    kinds = {d.start.line: d.fix.applicability for d in diags}
+    assert kinds == {9: Applicability.DISPLAY, 20: Applicability.DISPLAY, 32: Applicability.DISPLAY,
+                     41: Applicability.SAFE}
+    assert all("offset of `tl." in d.fix.message for d in diags if d.fix.applicability == Applicability.DISPLAY)
+
+
+def test_the_rng_suggestion_would_not_compile_with_philox(tmp_path):
+    """Widening a philox counter (the fix the suggestion shows) is rejected by the compiler."""
+    d = next(d for d in check_source(RNG.read_text(), str(RNG), SETTINGS).diagnostics if d.start.line == 20)
+    path = tmp_path / "rng_suggested.py"
+    path.write_text(apply_edits(RNG.read_text(), list(d.fix.edits)))
+    with pytest.raises(oracle.OracleError) as e:
+        oracle.compile_ttir(path, "philox_rows")
+    assert "bitcast" in _reasons(e.value).lower(), _reasons(e.value)
+
+
+def test_rng_kernels_fixed_with_unsafe_fixes_compile(tmp_path):
+    out = fix_text(RNG.read_text(), str(RNG), SETTINGS, unsafe=True)
+    path = tmp_path / "rng_unsafe.py"
+    path.write_text(out.text)
+    assert set(oracle.oracle_sites(path)) == set(oracle.kernel_names(RNG))
