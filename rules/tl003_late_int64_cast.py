@@ -22,7 +22,9 @@ class LateInt64Cast(Rule):
     docs = """
 ## What it does
 Finds `(a * b).to(tl.int64)` and `tl.cast(a * b, tl.int64)` where `a * b` is an
-int32 index x stride product, directly or through a variable.
+int32 index x stride product, directly or through a variable, also inside a sum
+that is int64 already (`tl.cast(pid * C + cols, tl.int64)` with `cols` int64: the
+product is computed in int32 before the sum promotes it).
 
 ## Why is this bad
 The multiply has already happened in int32: the cast sign-extends the wrapped

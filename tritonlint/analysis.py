@@ -18,7 +18,7 @@ import fnmatch
 import re
 import libcst as cst
 
-from . import descriptors, joins, rng, sizes
+from . import descriptors, joins, mixed_sums, rng, sizes
 from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
@@ -1003,15 +1003,16 @@ class Analyzer:
         if w == Width.FLOAT or w == Width.BOOL:
             return Value(w)
         if w.is64:
-            if value.risks and value.width.maybe32:
+            late = mixed_sums.late_risks(self.facts, value)  # a mixed sum: the product wrapped before it
+            if late:
                 key = id(node)
                 if key not in self._cast_by_node:
                     cid = self._new_id()
                     self._cast_by_node[key] = cid
-                    self.facts.late_casts[cid] = LateCast(cid, node, self.frame.fn, code_of(node), operand, name, value.risks)
+                    self.facts.late_casts[cid] = LateCast(cid, node, self.frame.fn, code_of(node), operand, name, late)
                 cast = self.facts.late_casts[self._cast_by_node[key]]
-                cast.risks = cast.risks | value.risks
-                for r in value.risks:
+                cast.risks = cast.risks | late
+                for r in late:
                     if cast.id not in self.facts.risks[r].late_casts:
                         self.facts.risks[r].late_casts.append(cast.id)
             casts = frozenset({self._cast_by_node[id(node)]}) if id(node) in self._cast_by_node else frozenset()
