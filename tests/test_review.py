@@ -362,3 +362,19 @@ def test_text_review_does_not_call_old_findings_clean(repo, monkeypatch, capsys)
     (repo / "rms_norm.py").write_text(RMS.replace("x * w, mask", "x * w + tl.load(W + row_idx * Y_row_stride), mask"))
     code, out = review_in_process(monkeypatch, capsys, repo, "--format", "text", "--color", "never")
     assert code == 1 and "Found 1 finding" in out and "3 existing findings not shown." in out
+
+
+def test_a_missing_path_is_an_error_of_its_own(repo):
+    """As in `check`: E999 for the missing path (exit 2), the other paths reviewed."""
+    start(repo, {"a/k.py": KERNEL, "b/k.py": KERNEL})
+    (repo / "a" / "k.py").write_text(BUGGY)
+    (repo / "b" / "k.py").write_text(BUGGY)
+    r = review(repo, "--base", "main", "--format", "json", "a", "missing.py")
+    assert r.returncode == 2, r.stderr
+    data = json.loads(r.stdout)
+    by_file = {(Path(d["filename"]).parent.name, Path(d["filename"]).name): d["code"] for d in data}
+    assert by_file.get(("a", "k.py")) == "TL002" and ("b", "k.py") not in by_file
+    assert "missing.py:1:1: E999 cannot read: no such file or directory" in r.stderr  # as `check` reports it
+    # only missing paths: nothing else is reviewed (not the whole repository)
+    r = review(repo, "--base", "main", "--format", "json", "missing.py")
+    assert r.returncode == 2 and json.loads(r.stdout) == [] and "missing.py:1:1: E999" in r.stderr

@@ -26,7 +26,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Diagnostic, FileResult
+from .diagnostics import Diagnostic, FileResult, ParseError
 from .engine import SourceFile, check_source
 from .identity import identities, match
 from .settings import ConfigError, Resolver
@@ -295,14 +295,17 @@ def _selected(root: Path, change: Change, limits: list[Path], resolver: Resolver
     return bool(list(iter_files([full], resolver)))  # excludes apply (force-exclude is on)
 
 
-def review(ref: str, paths: list[Path], resolver: Resolver, cwd: Path | None = None) -> ReviewResult:
+def review(ref: str, paths: list[Path], resolver: Resolver, cwd: Path | None = None,
+           restricted: bool = False) -> ReviewResult:
+    """``paths`` limit the review to what lies below them; none means the whole
+    repository, unless ``restricted`` (paths were named, none of them exists)."""
     root = repo_root(cwd)
     base = merge_base(root, ref)
     limits = [p.resolve() for p in paths]
     out = ReviewResult(ref, base, [])
     sides: list[_Side] = []
     for change in changed_files(root, base):
-        if not _selected(root, change, limits, resolver):
+        if (restricted and not limits) or not _selected(root, change, limits, resolver):
             continue
         full = root / change.path
         display = _display(root, change.path)
@@ -390,17 +393,20 @@ def run_review(args) -> int:
     from .reporters import render
     from .reporters.output import emit, print_errors, statistics, statistics_json, use_color
 
-    missing = [p for p in args.paths if not p.exists()]
-    if missing:
-        for p in missing:
-            print(f"tritonlint: error: {p}: no such file or directory", file=sys.stderr)
-        return 2
+    # A missing path is an E999 of its own, as in `check`: the paths that exist are
+    # still reviewed (and when none does, nothing is: not the whole repository).
+    missing = [p for p in args.paths if not p.exists() and not p.is_symlink()]
+    present = [p for p in args.paths if p not in missing]
     try:
         resolver = Resolver({**overrides_from(args), "force_exclude": True}, args.config)
-        outcome = review(args.base, list(args.paths), resolver)
+        outcome = review(args.base, present, resolver, restricted=bool(args.paths))
     except (ReviewError, ConfigError) as e:
         print(f"tritonlint: error: {e}", file=sys.stderr)
         return 2
+    for p in missing:
+        outcome.results.append(FileResult(str(p), error=ParseError(str(p), 1, 1,
+                                                                   "cannot read: no such file or directory")))
+    outcome.results.sort(key=lambda r: r.path)
     report = report_for(outcome, statistics=args.statistics)
     if args.format == "text":
         text = text_summary(render("text", report, color=use_color(args.color, args.output_file)), report, outcome)
