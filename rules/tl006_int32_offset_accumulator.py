@@ -130,8 +130,11 @@ def _init_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
     elif isinstance(value, cst.Integer):
         text = f"{tl}.full((), {value.value}, dtype={tl}.int64)"
     else:
-        text = widened_code(value, risk.result.width if risk.result else None, ctx.kernels.imports,
-                            risk.result.tensor if risk.result else False)
+        # The edit replaces the value inside its parentheses, which stay: not rendered twice (`tl.cast((`)
+        bare = value.with_changes(lpar=[], rpar=[]) if value.lpar else value
+        text = widened_code(bare, risk.result.width if risk.result else None, ctx.kernels.imports,
+                            risk.result.tensor if risk.result else False, risk.function, ctx.module.default_indent,
+                            at=value)
     edit = NodeEdit(value, risk.function, "replace", text)
     fix = NodeFix(Applicability.SAFE, f"Start `{risk.accumulator}` as int64", (edit,))
     reason = _products.merge_conflict([risk], calls_only=True)  # the loop's own join is widened with the start

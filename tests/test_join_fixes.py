@@ -8,8 +8,8 @@ the compiler agrees that applying it would break the kernel; everything else,
 from __future__ import annotations
 
 import pytest
-
 from cases import CASES
+
 from tritonlint.diagnostics import Applicability
 from tritonlint.engine import check_source
 from tritonlint.fixer import apply_edits, fix_text

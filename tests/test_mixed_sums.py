@@ -3,8 +3,8 @@ the compiler shows a 32-bit product widened after it, and never left behind by -
 from __future__ import annotations
 
 import pytest
-
 from cases import CASES
+
 from tritonlint.engine import check_source
 from tritonlint.fixer import fix_text
 from tritonlint.settings import Settings

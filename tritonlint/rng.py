@@ -21,7 +21,7 @@ RNG = frozenset({"rand", "randn", "randint", "rand4x", "randn4x", "randint4x", "
 
 def member_name(member: str) -> str:
     """``random.rand`` (``tl.random.rand``) -> ``rand``."""
-    return member[len("random."):] if member.startswith("random.") else member
+    return member.removeprefix("random.")
 
 
 def is_rng(member: str) -> bool:

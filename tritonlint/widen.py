@@ -46,10 +46,51 @@ def widen_edits(node: cst.BaseExpression, width: Width, fn: JitFunction, imports
     )
 
 
-def widened_code(node: cst.BaseExpression, width: Width, imports: ImportMap, tensor: bool = True) -> str:
-    """Source text of ``node`` widened to int64 (for replacements built as text)."""
-    code = cst.Module(body=[]).code_for_node(node)
+def widened_code(node: cst.BaseExpression, width: Width, imports: ImportMap, tensor: bool = True,
+                 fn: JitFunction | None = None, default_indent: str = "    ",
+                 at: cst.CSTNode | None = None) -> str:
+    """Source text of ``node`` widened to int64 (for replacements built as text);
+    with ``fn``, a value that spans lines keeps the indentation of its block (``at``:
+    where it stands, when ``node`` is a changed copy)."""
+    code = (code_in_place(node, fn, default_indent, at) if fn is not None
+            else cst.Module(body=[]).code_for_node(node))
     postfix = isinstance(node, (cst.Name, cst.Subscript, cst.Call, cst.Attribute))
     if postfix and tensor and not node.lpar and width not in (Width.CONST, Width.OTHER):
         return f"{code}.to({int64(imports)})"
     return f"{language_alias(imports)}.cast({code}, {int64(imports)})"
+
+
+def code_in_place(node: cst.CSTNode, fn: JitFunction, default_indent: str = "    ",
+                  at: cst.CSTNode | None = None) -> str:
+    """Source text of ``node`` as written where ``at`` (default: ``node``) stands in
+    ``fn``. A line break inside parentheses is followed by the enclosing block's
+    indentation, which libcst only writes when it renders the whole block: a node
+    rendered on its own lost it (a multi-line value came back at column 0 or 4)."""
+    code = cst.Module(body=[], default_indent=default_indent).code_for_node(node)
+    if "\n" not in code:
+        return code
+    indent = indent_at(fn.node, at if at is not None else node, default_indent)
+    if not indent:
+        return code
+    from libcst._nodes.internal import (
+        CodegenState,  # the renderer's own state: where it keeps the indentation
+    )
+
+    state = CodegenState(default_indent=default_indent, default_newline="\n", indent_tokens=[indent])
+    node._codegen(state)
+    return "".join(state.tokens)
+
+
+def indent_at(root: cst.CSTNode, target: cst.CSTNode, default_indent: str = "    ") -> str | None:
+    """The indentation of the block that holds ``target`` below ``root`` (a jit
+    function, itself taken to start at column 0). Only for values that span lines:
+    it walks the function."""
+    stack: list[tuple[cst.CSTNode, str]] = [(root, "")]
+    while stack:
+        node, indent = stack.pop()
+        if node is target:
+            return indent
+        if isinstance(node, cst.IndentedBlock):
+            indent += node.indent if node.indent is not None else default_indent
+        stack.extend((child, indent) for child in node.children)
+    return None
