@@ -277,7 +277,8 @@ def test_the_launch_index_from_the_cache_is_the_one_a_plain_run_reads(tree, tmp_
     store = cache.Store(tmp_path / "c", tree)
     for _ in range(2):
         entries = [cached_check._File(f, "") for f in files]
-        index, _names, _consumed = cached_check.launch_index(entries, store)
+        build, _names, _consumed = cached_check.launch_index(entries, store)
+        index = build()
         assert index.by_kernel == expected.by_kernel
         assert index.definitions == expected.definitions and index.dtypes == expected.dtypes
         store.save()

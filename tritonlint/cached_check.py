@@ -36,6 +36,7 @@ import json
 import os
 import stat as stat_module
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,7 +147,7 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
     # now, while the launches are read, as in a run without a cache
     stale = [e.path for e in entries if not _may_hit(store.get("results", e.key), e)]
     jobs = processes_for(stale, jobs) if stale else 1
-    launches, names_key, consumed = launch_index(entries, store)
+    index, names_key, consumed = launch_index(entries, store)
 
     results: list[FileResult | None] = []
     misses: list[int] = []
@@ -158,7 +159,8 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
         elif progress is not None:
             progress.advance(result)
     if misses:
-        fresh = check_files([entries[i].path for i in misses], resolver, launches, jobs, progress)
+        # the launches themselves are decoded only now: a run that misses nothing needs their digests alone
+        fresh = check_files([entries[i].path for i in misses], resolver, index(), jobs, progress)
         for i, result in zip(misses, fresh, strict=True):
             results[i] = result
             _remember(store, entries[i], result, names_key, consumed)
@@ -219,11 +221,11 @@ def _remember(store: Store, e: _File, result: FileResult, names_key: str, consum
         return
     words = _words(source.text, consumed)
     launch_key = consumed.digest(words)
+    if launch_key is None or not consumed.trusted:
+        return
     try:
         encoded = encode(replace(result, source=None))
     except Unencodable:
-        return
-    if launch_key is None:
         return
     store.put("results", e.key, {"sha": e.sha, "settings": e.settings_key, "names": names_key, "words": words,
                                  "launches": launch_key, "result": encoded})
@@ -237,10 +239,11 @@ def _forget_deleted(store: Store, seen: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- host facts
-def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str, _Consumed]:
-    """The run's launches, as ``LaunchIndex.from_paths`` reads them, from the cache
-    where a file's host facts are there; a digest of the run's kernel names; and
-    what each kernel consumes from the index."""
+def launch_index(entries: list[_File], store: Store) -> tuple[Callable[[], LaunchIndex], str, _Consumed]:
+    """The run's launch index, as ``LaunchIndex.from_paths`` reads it, from the cache
+    where a file's host facts are there (a function: the cached launches are decoded
+    when the index is first needed); a digest of the run's kernel names; and what
+    each kernel consumes from the index."""
     from .host_dtypes import file_widths, merge
     from .launch_facts import LaunchIndex
     from .launches import kernel_names, launched_names, read_launches
@@ -267,39 +270,57 @@ def launch_index(entries: list[_File], store: Store) -> tuple[LaunchIndex, str, 
             definitions.setdefault(name, set()).add(e.display)
     names = set(definitions)
     names_key = digest(canonical(sorted(names)))
-    launches = []
-    # per file with launches: (display, digest of its launches' JSON, the text of that JSON)
-    sources: list[tuple[str, str, str, list]] = []
+    # per file: its launches (None: still to be decoded from ``text``), and for the
+    # digests the text of their JSON (None: not cacheable) and the kernels they launch
+    per_file: list[tuple[_File, list | None, str | None, list[str]]] = []
     for e, entry in zip(readable, facts):
         found, text = None, None
-        if isinstance(entry.get("launches"), str) and entry.get("names") != names_key:
-            text = e.host() or ""
-        if isinstance(entry.get("launches"), str) and (
-                entry.get("names") == names_key or entry.get("mentioned") == sorted(launched_names(text, names))):
-            try:
-                found = _launches(decode(json.loads(entry["launches"])), e.display)
-            except (ValueError, TypeError, KeyError, RecursionError):
-                found = None
-        if found is None:
-            text = text or e.host() or ""
-            found = read_launches(text, e.display, names)
-            entry["mentioned"] = sorted(launched_names(text, names))
-            try:
-                entry["launches"] = json.dumps(encode(tuple(found)), separators=(",", ":"), ensure_ascii=False)
-            except Unencodable:
-                entry.pop("launches", None)
+        stored = entry.get("launches")
+        kernels = entry.get("kernels")
+        if isinstance(stored, str) and isinstance(kernels, list) and all(isinstance(k, str) for k in kernels):
+            if entry.get("names") != names_key:
+                text = e.host() or ""
+            if entry.get("names") == names_key or entry.get("mentioned") == sorted(launched_names(text, names)):
+                per_file.append((e, None, stored, kernels))
+                entry["names"] = names_key
+                store.put("host", e.key, entry)
+                continue
+        text = text if text is not None else (e.host() or "")
+        found = read_launches(text, e.display, names)
+        entry["mentioned"] = sorted(launched_names(text, names))
+        entry["kernels"] = sorted({ln.kernel for ln in found})
         entry["names"] = names_key
+        try:
+            entry["launches"] = json.dumps(encode(tuple(found)), separators=(",", ":"), ensure_ascii=False)
+        except Unencodable:  # not cacheable: no digest can stand for it, so no result that reads it is kept
+            entry.pop("launches", None)
         if "launches" in entry:
             store.put("host", e.key, entry)
-            if found:
-                sources.append((e.display, digest(entry["launches"]), entry["launches"], found))
-        elif found:  # not cacheable: no digest can stand for it, so no result that reads it is kept
-            sources.append((e.display, None, "", found))
-        launches.extend(found)
+        per_file.append((e, found, entry.get("launches"), entry["kernels"]))
+    any_launch = any(kernels for *_, kernels in per_file)
     widths = [{k: set(v) for k, v in entry["widths"].items()} for entry in facts]
-    dtypes = merge(widths) if launches else {}
-    index = LaunchIndex(launches, definitions, dtypes)
-    return index, names_key, _Consumed(index, sources)
+    dtypes = merge(widths) if any_launch else {}
+    consumed = _Consumed(definitions, dtypes, [(e.display, text, kernels) for e, _, text, kernels in per_file
+                                               if kernels])
+    built: list[LaunchIndex] = []
+
+    def index() -> LaunchIndex:
+        if not built:
+            launches = []
+            for e, found, text, _ in per_file:
+                if found is None:
+                    try:
+                        found = _launches(decode(json.loads(text)), e.display)
+                    except (ValueError, TypeError, KeyError, RecursionError):
+                        # a damaged entry its digest did not catch: read the file, and keep no
+                        # result keyed by what that entry said
+                        found = read_launches(e.host() or "", e.display, names)
+                        consumed.trusted = False
+                launches.extend(found)
+            built.append(LaunchIndex(launches, definitions, dtypes))
+        return built[0]
+
+    return index, names_key, consumed
 
 
 def _host_shape(entry: dict) -> bool:
@@ -323,15 +344,20 @@ class _Consumed:
     which is more than needed and never less), and the run-wide element types of the
     tensors those files' launches name (launch_facts' ``typed``)."""
 
-    def __init__(self, index: LaunchIndex, sources: list[tuple[str, str | None, str, list]]):
+    def __init__(self, definitions: dict[str, set[str]], dtypes: dict[str, bool],
+                 sources: list[tuple[str, str | None, list[str]]]):
         from .launches import _WORD
 
-        self.index = index
-        self.names = set(index.definitions)
+        self.definitions = definitions
+        self.dtypes = dtypes
+        self.names = set(definitions)
+        #: False once a cached launch turned out not to decode (see launch_index)
+        self.trusted = True
         self._files: dict[str, list[tuple[str, str | None, set[str]]]] = {}
-        for display, key, text, found in sources:
-            words = set(_WORD.findall(text)) if key is not None else set()
-            for kernel in {ln.kernel for ln in found}:
+        for display, text, kernels in sources:
+            key = digest(text) if text is not None else None
+            words = set(_WORD.findall(text)) if text is not None else set()
+            for kernel in kernels:
                 self._files.setdefault(kernel, []).append((display, key, words))
         self._by_name: dict[str, str | None] = {}
 
@@ -342,8 +368,8 @@ class _Consumed:
                 self._by_name[name] = None
             else:
                 words = set().union(*(w for _, _, w in files)) if files else set()
-                dtypes = sorted((w, self.index.dtypes[w]) for w in words if w in self.index.dtypes)
-                self._by_name[name] = digest(json.dumps([sorted(self.index.definitions.get(name, ())),
+                dtypes = sorted((w, self.dtypes[w]) for w in words if w in self.dtypes)
+                self._by_name[name] = digest(json.dumps([sorted(self.definitions.get(name, ())),
                                                          [[d, k] for d, k, _ in files], dtypes]))
         return self._by_name[name]
 
