@@ -27,7 +27,7 @@ def check_envs(facts: Facts, a: dict[str, Value], b: dict[str, Value], stmt: cst
     """Two environments meeting at ``stmt`` (a loop: ``before`` is the entry, and only
     variables live on entry are carried)."""
     names = a.keys() & b.keys() if before is None else a.keys() & b.keys() & before.keys()
-    for name in names:
+    for name in sorted(names):  # a set of names: its order changes with the hash seed, and messages name the first
         check_values(facts, name, a[name], b[name], stmt)
 
 
