@@ -27,7 +27,8 @@ from fetch import DEFAULT_DEST, fetch, load_manifest  # noqa: E402
 
 
 def tritonlint(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(HERE.parents[1])}
+    # REALWORLD_SOURCE: a snapshot of the linter, as in run.py
+    env = {**os.environ, "PYTHONPATH": os.environ.get("REALWORLD_SOURCE", str(HERE.parents[1]))}
     cmd = [sys.executable, "-m", "tritonlint", "check", "--strict", "--no-respect-gitignore", *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env)
 
