@@ -187,7 +187,8 @@ def _hit(entry: dict | None, e: _File, names_key: str, consumed: _Consumed) -> F
         return None
     source = None
     words = entry.get("words")
-    if entry.get("names") != names_key:  # the run's kernels changed: which of them the file names may have
+    if entry.get("names") != names_key and entry.get("kernels") != 0:
+        # the run's kernels changed: which of them the file names may have
         source = e.source()
         if source is None:
             return None
@@ -202,6 +203,7 @@ def _hit(entry: dict | None, e: _File, names_key: str, consumed: _Consumed) -> F
     except (ValueError, TypeError, KeyError, RecursionError):
         return None
     if not isinstance(result, FileResult) or result.path != e.display \
+            or (entry.get("kernels") == 0 and result.kernels != 0) \
             or any(getattr(d, "path", None) != e.display for d in result.diagnostics):
         return None
     if result.diagnostics:
@@ -219,7 +221,9 @@ def _remember(store: Store, e: _File, result: FileResult, names_key: str, consum
     source = e.source() if e.sha is not None else None
     if source is None:
         return
-    words = _words(source.text, consumed)
+    # a file without a kernel never asks the launch index anything (the engine stops
+    # before the analysis): what other modules launch cannot change its result
+    words = _words(source.text, consumed) if result.kernels else []
     launch_key = consumed.digest(words)
     if launch_key is None or not consumed.trusted:
         return
@@ -228,7 +232,7 @@ def _remember(store: Store, e: _File, result: FileResult, names_key: str, consum
     except Unencodable:
         return
     store.put("results", e.key, {"sha": e.sha, "settings": e.settings_key, "names": names_key, "words": words,
-                                 "launches": launch_key, "result": encoded})
+                                 "launches": launch_key, "kernels": result.kernels, "result": encoded})
 
 
 def _forget_deleted(store: Store, seen: set[str]) -> None:
