@@ -716,3 +716,14 @@ def launch(z, M, N):
     flat = kernels.replace("    if z.ndim == 3:\n        assert z.shape[2] == N\n    else:\n    ", "")
     tiers = {d.expression: d.tier for d in check_source(flat, "k.py", STRICT).diagnostics}
     assert tiers["(rows // Z_HEADS) * stride_z_token"] == "unrealistic"
+
+
+def test_a_guard_may_name_a_module_constant():
+    constant = "SMALL_WIDTH = 2048\n\n\n"
+    assert [d.tier for d in check_source(constant + DISPATCH.replace("GUARD", "if width <= SMALL_WIDTH:"), "k.py",
+                                         STRICT).diagnostics] == ["unrealistic"]
+    # a name assigned twice, or not at module level, is no constant
+    twice = "SMALL_WIDTH = 2048\nSMALL_WIDTH = 1 << 20\n\n\n"
+    assert [d.tier for d in check_source(twice + DISPATCH.replace("GUARD", "if width <= SMALL_WIDTH:"), "k.py",
+                                         STRICT).diagnostics] == ["realistic"]
+    assert _dispatch_tiers("if width <= SMALL_WIDTH:") == ["realistic"]

@@ -31,24 +31,28 @@ class SizeGuard:
         return self.first_line <= line <= self.last_line
 
 
-def read_guards(scope: ast.AST) -> list[SizeGuard]:
+def read_guards(scope: ast.AST, constants: dict[str, int] | None = None) -> list[SizeGuard]:
+    """The literal size guards of a function. ``constants``: the module's integer
+    constants (``SMALL_TOKEN_THRESHOLD = 128``), which a guard may name instead of
+    writing the literal."""
+    constants = constants or {}
     out: list[SizeGuard] = []
     end = getattr(scope, "end_lineno", None) or 10**9
     for node in ast.walk(scope):
         if isinstance(node, ast.If):
-            for expr, bound in _upper_bounds(node.test):
+            for expr, bound in _upper_bounds(node.test, constants=constants):
                 out.append(SizeGuard(node.body[0].lineno, _last_line(node.body), expr, bound))
             if node.orelse:
-                for expr, bound in _upper_bounds(node.test, negated=True):
+                for expr, bound in _upper_bounds(node.test, negated=True, constants=constants):
                     out.append(SizeGuard(node.orelse[0].lineno, _last_line(node.orelse), expr, bound))
     # an early exit or an assert guards the rest of the function only at its top level:
     # nested in a branch, it says nothing about the other branches
     for node in getattr(scope, "body", []):
         if isinstance(node, ast.If) and _exits(node.body) and not node.orelse:
-            for expr, bound in _upper_bounds(node.test, negated=True):
+            for expr, bound in _upper_bounds(node.test, negated=True, constants=constants):
                 out.append(SizeGuard(_last_line([node]) + 1, end, expr, bound))
         elif isinstance(node, ast.Assert):
-            for expr, bound in _upper_bounds(node.test):
+            for expr, bound in _upper_bounds(node.test, constants=constants):
                 out.append(SizeGuard(node.lineno + 1, end, expr, bound))
     return out
 
@@ -65,15 +69,16 @@ def bound_at(guards: list[SizeGuard], text: str, line: int) -> int | None:
     return min(found) if found else None
 
 
-def _upper_bounds(test: ast.expr, negated: bool = False) -> list[tuple[str, int]]:
+def _upper_bounds(test: ast.expr, negated: bool = False,
+                  constants: dict[str, int] | None = None) -> list[tuple[str, int]]:
     """(expression, bound) pairs that hold when ``test`` is true (or false, negated)."""
     if isinstance(test, ast.BoolOp):
         # `a and b` true: both hold; `a or b` false: neither holds, so both negations do
         if isinstance(test.op, ast.And) and not negated or isinstance(test.op, ast.Or) and negated:
-            return [pair for value in test.values for pair in _upper_bounds(value, negated)]
+            return [pair for value in test.values for pair in _upper_bounds(value, negated, constants)]
         return []
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _upper_bounds(test.operand, not negated)
+        return _upper_bounds(test.operand, not negated, constants)
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return []
     left, op, right = test.left, test.ops[0], test.comparators[0]
@@ -82,13 +87,13 @@ def _upper_bounds(test: ast.expr, negated: bool = False) -> list[tuple[str, int]
         if flipped is None:
             return []
         op = flipped()
-    if _literal(left) is not None:
+    if _literal(left, constants) is not None:
         # `C >= X` reads as `X <= C`
         mirrored = {ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Lt: ast.Gt, ast.LtE: ast.GtE}.get(type(op))
         if mirrored is None:
             return []
         left, op, right = right, mirrored(), left
-    limit = _literal(right)
+    limit = _literal(right, constants)
     if limit is None or not _is_size(left):
         return []
     if isinstance(op, ast.LtE):
@@ -98,11 +103,13 @@ def _upper_bounds(test: ast.expr, negated: bool = False) -> list[tuple[str, int]
     return []
 
 
-def _literal(node: ast.expr) -> int | None:
+def _literal(node: ast.expr, constants: dict[str, int] | None = None) -> int | None:
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
+    if isinstance(node, ast.Name) and constants and node.id in constants:
+        return constants[node.id]
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Pow, ast.Mult, ast.LShift)):
-        a, b = _literal(node.left), _literal(node.right)
+        a, b = _literal(node.left, constants), _literal(node.right, constants)
         if a is not None and b is not None and 0 <= b <= 64:
             return a ** b if isinstance(node.op, ast.Pow) else a * b if isinstance(node.op, ast.Mult) else a << b
     return None
@@ -132,3 +139,15 @@ def _text(node: ast.expr) -> str:
         return ast.unparse(node)
     except (ValueError, RecursionError):  # pragma: no cover - pathological input
         return ""
+
+
+def module_constants(tree: ast.Module) -> dict[str, int]:
+    """``NAME = 128`` (or ``2**16``) at a module's top level, assigned once."""
+    seen: dict[str, list[int | None]] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
+            if isinstance(node, ast.AnnAssign) and node.value is not None else []
+        for t in targets:
+            if isinstance(t, ast.Name):
+                seen.setdefault(t.id, []).append(_literal(node.value))
+    return {name: values[0] for name, values in seen.items() if len(values) == 1 and values[0] is not None}

@@ -126,8 +126,9 @@ def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
     source = _Source(text)
     imports = _imported_modules(tree)
     created = _created_in_file(tree, source)
+    constants = host_guards.module_constants(tree)
     for scope in scopes.values():
-        env = _Scope(scope, source)
+        env = _Scope(scope, source, constants)
         env.file_shapes = created
         for node in _walk_scope(scope.body):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
@@ -226,7 +227,7 @@ def _stmt_bodies(stmt: ast.stmt):
 class _Scope:
     """Assignments of one function (or module), to resolve names at a launch."""
 
-    def __init__(self, scope: ast.AST, source: _Source | None = None):
+    def __init__(self, scope: ast.AST, source: _Source | None = None, constants: dict[str, int] | None = None):
         self.source = source
         self.defs: dict[str, list[tuple[int, ast.expr]]] = {}
         self.unpacked: dict[str, list[tuple[int, ast.expr, int, int]]] = {}  # name -> (line, source, index, arity)
@@ -237,7 +238,7 @@ class _Scope:
         #: `assert t.dtype == torch.int64`: a tensor's element type as the host checks it
         self.asserted_int64: dict[str, bool] = {}
         self.guard_line: int | None = None
-        self.size_guards = host_guards.read_guards(scope)
+        self.size_guards = host_guards.read_guards(scope, constants)
         #: allocations anywhere in the file, by name (set by the reader)
         self.file_shapes: dict[str, tuple[str, ...]] = {}
         body = scope.body
