@@ -11,6 +11,7 @@ endings and everything the edits did not touch.
 """
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +52,15 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     starts = line_starts(text)
     spans = sorted(((offset_of(starts, e.start), offset_of(starts, e.end), e.content) for e in edits),
                    key=lambda s: (s[0], s[1]), reverse=True)
-    out = text
-    for s, t, content in spans:
-        out = out[:s] + content + out[t:]
-    return out
+    # one pass over the text (slicing it once per edit is quadratic in a large file)
+    pieces: list[str] = []
+    end = len(text)
+    for s, t, content in spans:  # from the end backwards
+        pieces.append(text[t:end])
+        pieces.append(content)
+        end = s
+    pieces.append(text[:end])
+    return "".join(reversed(pieces))
 
 
 def _select_round(diags: list[Diagnostic], unsafe: bool) -> list[Edit]:
@@ -62,22 +68,64 @@ def _select_round(diags: list[Diagnostic], unsafe: bool) -> list[Edit]:
     if not fixable:
         return []
     best = min(PRIORITY.get(d.code, 9) for d in fixable)
-    taken: list[Edit] = []
+    taken = _TakenEdits()
     for d in fixable:
         if PRIORITY.get(d.code, 9) != best:
             continue
-        edits = [e for e in d.fix.edits if e not in taken]  # identical edits from several findings: once
-        if any(_overlaps(e, t) for e in edits for t in taken):
+        edits = [e for e in d.fix.edits if e not in taken.seen]  # identical edits from several findings: once
+        if any(taken.overlaps(e) for e in edits) or _overlap_among(edits):
             continue
-        taken.extend(edits)
-    return taken
+        for e in edits:
+            taken.add(e)
+    return taken.edits
 
 
 def _overlaps(a: Edit, b: Edit) -> bool:
     """Ranges that share more than a boundary point (insertions at one point compose)."""
     if a == b:
         return False
-    return a.start < b.end and b.start < a.end
+    return _key(a.start) < _key(b.end) and _key(b.start) < _key(a.end)
+
+
+def _key(p) -> tuple[int, int]:
+    return p.line, p.column
+
+
+def _overlap_among(edits: list[Edit]) -> bool:
+    return any(_overlaps(a, b) for i, a in enumerate(edits) for b in edits[i + 1:])
+
+
+class _TakenEdits:
+    """The edits of a round, pairwise without overlap, ordered by (start, end). Disjoint
+    ranges in that order also have ends that never decrease, so the edits that can
+    overlap a new one are the last few starting before it ends: each check is a binary
+    search and a short walk back, not a scan of every edit taken (quadratic in a large
+    file)."""
+
+    def __init__(self):
+        self.edits: list[Edit] = []
+        self.seen: set[Edit] = set()
+        self._keys: list[tuple[int, int, int, int]] = []
+        self._ordered: list[Edit] = []
+
+    def overlaps(self, e: Edit) -> bool:
+        i = bisect.bisect_left(self._keys, (*_key(e.end), -1, -1))  # those starting before e ends
+        while i > 0:
+            i -= 1
+            t = self._ordered[i]
+            if _key(t.end) <= _key(e.start):
+                return False  # and every earlier one ends no later
+            if _overlaps(e, t):
+                return True
+        return False
+
+    def add(self, e: Edit) -> None:
+        key = (*_key(e.start), *_key(e.end))
+        i = bisect.bisect_right(self._keys, key)
+        self._keys.insert(i, key)
+        self._ordered.insert(i, e)
+        self.edits.append(e)
+        self.seen.add(e)
 
 
 def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False, codes=None,

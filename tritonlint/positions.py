@@ -23,6 +23,7 @@ class PositionIndex:
         self.module = module
         self.lines = source.splitlines()
         self._per_function: dict[int, tuple[dict, int, int]] = {}
+        self._defs: dict[str, list[int]] | None = None
         self._whole: dict | None = None
 
     def range(self, node: cst.CSTNode, fn: JitFunction) -> tuple[Position, Position]:
@@ -44,7 +45,10 @@ class PositionIndex:
                                default_newline=self.module.default_newline)
         positions = _positions(synthetic)
         syn_line = positions[fn.node.name].start.line
-        real_line = _def_line(self.lines, fn.name, fn.ordinal)
+        if self._defs is None:
+            self._defs = _def_lines(self.lines)  # once per file: a scan per function is quadratic
+        found = self._defs.get(fn.name, [])
+        real_line = found[fn.ordinal] if fn.ordinal < len(found) else None
         if real_line is None:
             return None, 0, 0
         real_text = self.lines[real_line - 1]
@@ -72,15 +76,18 @@ def _positions(module: cst.Module):
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-def _def_line(lines: list[str], name: str, ordinal: int) -> int | None:
-    pattern = re.compile(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b")
-    seen = 0
+_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)")
+
+
+def _def_lines(lines: list[str]) -> dict[str, list[int]]:
+    """Name -> the 1-based lines of every ``def`` of that name, in order."""
+    out: dict[str, list[int]] = {}
     for i, line in enumerate(lines, 1):
-        if pattern.match(line):
-            if seen == ordinal:
-                return i
-            seen += 1
-    return None
+        if "def" in line:
+            m = _DEF.match(line)
+            if m:
+                out.setdefault(m.group(1), []).append(i)
+    return out
 
 
 def offset_of(lines_start: list[int], pos: Position) -> int:
