@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cases import case_files
 
 oracle = pytest.importorskip("oracle")
