@@ -149,25 +149,10 @@ def _sole_definition(ctx: RuleContext, risk: Risk) -> cst.Assign | None:
     assigns, loads = _bindings(risk.function.node, name)
     if len(assigns) != 1 or (risk.function.name, name) in ctx.facts.params:
         return None
-    index_nodes = _reported_indices(ctx.facts).get((risk.kind, id(risk.function)), set())
+    index_nodes = ctx.facts.reported_indices(risk.kind, risk.function)
     if any(id(n) not in index_nodes for n in loads):
         return None
     return assigns[0]
-
-
-def _reported_indices(facts) -> dict[tuple[str, int], set[int]]:
-    """(risk kind, id of its function) -> ids of the index nodes of its risks that
-    reach an address. Built once per file's facts (kept on them): rebuilding it for
-    every risk made a file of many kernels quadratic."""
-    found = getattr(facts, "_reported_indices", None)
-    if found is None or found[0] != len(facts.risks):
-        table: dict[tuple[str, int], set[int]] = {}
-        for r in facts.risks.values():
-            if r.index is not None and r.uses:
-                table.setdefault((r.kind, id(r.function)), set()).add(id((r.fix_index or r.index).node))
-        found = (len(facts.risks), table)
-        facts._reported_indices = found
-    return found[1]
 
 
 def _bindings(fn: cst.FunctionDef, name: str) -> tuple[list[cst.Assign], list[cst.Name]]:

@@ -79,6 +79,16 @@ def lint(settings: Settings, host: str | None = HOST):
     return {(d.kernel, d.expression): d for d in result.diagnostics}
 
 
+def tiers_of(source: str) -> dict[str, str]:
+    """Expression -> tier of every finding in a one-file run, --strict."""
+    return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}
+
+
+def found_in(source: str) -> list[str]:
+    """The expressions --strict reports in a one-file run, in order."""
+    return [d.expression for d in check_source(source, "k.py", STRICT).diagnostics]
+
+
 def test_launches_are_read_with_their_bindings():
     launches = {ln.kernel: ln for ln in read_launches(HOST, "host.py", {"gather_rows", "per_head_scale", "column_sum"})}
     assert set(launches) == {"gather_rows", "per_head_scale", "column_sum"}
@@ -160,7 +170,7 @@ def norm(x_ptr, stride_row, stride_col, head_dim, BLOCK: tl.constexpr):
     x = tl.load(x_ptr + row * stride_row + cols * stride_col, mask=cols < head_dim)
     tl.store(x_ptr + row * stride_row + cols * stride_col, x, mask=cols < head_dim)
 '''
-    strict = {d.expression: d.tier for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    strict = tiers_of(kernels)
     assert strict["cols * stride_col"] == "unrealistic"
     assert strict["row * stride_row"] == "realistic"
 
@@ -383,9 +393,9 @@ def launch(src, out, n, offsets):
     take[(n,)](out, src, torch.tensor([0, 4, 8], device=src.device), src.stride(0))
     take[(n,)](out, src, offsets.cumsum(0), src.stride(0))
 '''
-    assert [d.expression for d in check_source(kernels, "k.py", STRICT).diagnostics] == []
+    assert found_in(kernels) == []
     narrow = kernels.replace("offsets.cumsum(0)", "offsets.cumsum(0, dtype=torch.int32)")
-    assert [d.expression for d in check_source(narrow, "k.py", STRICT).diagnostics] == ["row * stride"]
+    assert found_in(narrow) == ["row * stride"]
 
 
 def test_an_inferred_view_dimension_says_nothing_about_the_stride():
@@ -553,7 +563,7 @@ def launch(grad, target):
     n, classes, spatial = grad.shape
     pick_class[(n,)](grad, target, grad.stride(1))
 '''
-    tiers = {d.expression: d.tier for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    tiers = tiers_of(kernels)
     assert tiers["cls * stride_class"] == "realistic"
 
 
@@ -575,7 +585,7 @@ def launch(q, seq_len):
 '''
     def tiers(dim: int, heads: str = "h") -> dict[str, str]:
         source = kernels.replace("{dim}", str(dim)).replace("HEADS", heads)
-        return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}
+        return tiers_of(source)
     # [B, H, S, D]: the kernel takes the heads' stride, and stride(2) is one head: a
     # million tokens of it stay below 2**31
     assert tiers(2)["s * stride_s"] == "unrealistic"
@@ -632,7 +642,7 @@ def launch(q, seq_len):
 '''
     def tier(dim: int, last: str) -> str:
         source = kernels.replace("{dim}", str(dim)).replace("{last}", last)
-        return {d.expression: d.tier for d in check_source(source, "k.py", STRICT).diagnostics}["s * stride_s"]
+        return tiers_of(source)["s * stride_s"]
     assert tier(2, "q.stride(3)") == "unrealistic"  # rank 4, laid out per head: stride(2) is one head
     assert tier(2, "1") == "realistic"  # three strides say nothing about the rank
 
@@ -654,7 +664,7 @@ def launch(cache, loc):
     write_pages[(loc.numel(),)](cache, loc, cache.stride(0))
 '''
     def found(check: str) -> list[str]:
-        return [d.expression for d in check_source(kernels.replace("{check}", check), "k.py", STRICT).diagnostics]
+        return found_in(kernels.replace("{check}", check))
     assert found("assert loc.dtype == torch.int64") == []
     assert found("assert loc.dtype == torch.int64\n    loc = loc.contiguous()") == []
     assert found("assert loc.dtype == torch.int64\n    loc = loc.to(torch.int32)") == ["loc * stride_page"]
@@ -675,7 +685,7 @@ def gather(out_ptr, offsets_ptr, x_ptr, dim):
     tl.store(out_ptr + i, tl.load(x_ptr + start * dim))
 '''
     def found(dtype: str) -> list[str]:
-        return [d.expression for d in check_source(kernels.replace("{dtype}", dtype), "k.py", STRICT).diagnostics]
+        return found_in(kernels.replace("{dtype}", dtype))
     assert found("tl.int64") == []
     assert found("tl.int32") == ["start * dim"]
 
@@ -710,11 +720,11 @@ def launch(z, M, N):
         assert z.shape == (M, 64)
     gate[(triton.cdiv(M, 64),)](z, z.stride(0), z.shape[1], BLOCK=64)
 '''
-    tiers = {d.expression: d.tier for d in check_source(kernels, "k.py", STRICT).diagnostics}
+    tiers = tiers_of(kernels)
     assert tiers["(rows // Z_HEADS) * stride_z_token"] == "realistic"
     # asserted where every launch sees it, the 64-wide row bounds it
     flat = kernels.replace("    if z.ndim == 3:\n        assert z.shape[2] == N\n    else:\n    ", "")
-    tiers = {d.expression: d.tier for d in check_source(flat, "k.py", STRICT).diagnostics}
+    tiers = tiers_of(flat)
     assert tiers["(rows // Z_HEADS) * stride_z_token"] == "unrealistic"
 
 

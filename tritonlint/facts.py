@@ -102,3 +102,16 @@ class Facts:
     params: dict[tuple[str, str], cst.Param] = field(default_factory=dict)
     #: id of a ``make_tensor_descriptor`` call -> its shape (``descriptors.DescriptorShape``)
     descriptor_shapes: dict[int, object] = field(default_factory=dict)
+    _reported_indices: dict | None = field(default=None, repr=False, compare=False)
+
+    def reported_indices(self, kind: str, function) -> set[int]:
+        """Ids of the index nodes of the risks of ``kind`` in ``function`` that reach an
+        address. Tabled on first use, once the analysis is complete (rules only read
+        the facts): asking for every risk of a file of many kernels is then linear."""
+        if self._reported_indices is None:
+            table: dict[tuple[str, int], set[int]] = {}
+            for r in self.risks.values():
+                if r.index is not None and r.uses:
+                    table.setdefault((r.kind, id(r.function)), set()).add(id((r.fix_index or r.index).node))
+            self._reported_indices = table
+        return self._reported_indices.get((kind, id(function)), set())

@@ -84,7 +84,7 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     """Ranges that share more than a boundary point (insertions at one point compose)."""
     if a == b:
         return False
-    return _key(a.start) < _key(b.end) and _key(b.start) < _key(a.end)
+    return a.start < b.end and b.start < a.end
 
 
 def _key(p) -> tuple[int, int]:

@@ -145,8 +145,12 @@ def module_constants(tree: ast.Module) -> dict[str, int]:
     """``NAME = 128`` (or ``2**16``) at a module's top level, assigned once."""
     seen: dict[str, list[int | None]] = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] \
-            if isinstance(node, ast.AnnAssign) and node.value is not None else []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        else:
+            continue
         for t in targets:
             if isinstance(t, ast.Name):
                 seen.setdefault(t.id, []).append(_literal(node.value))

@@ -142,15 +142,7 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
             return 1 if arg.dim == 0 else None
         if narrow is not None:
             return table[narrow]
-    per_head = arg.per_head or _per_head(arg.dims)
-    found = _estimate(arg.trailing, table, arg.trailing_bounds, per_head)
-    if found is None and per_head and arg.ndim is not None and arg.ndim >= 4 and arg.dim in (arg.ndim - 2, -2):
-        # the stride of the next-to-last dimension of a 4-D tensor laid out per head
-        # whose last dimension the host does not name: one head's elements
-        # (`[B, H, S, D]`, `[B, S, H, D]`)
-        bound = (arg.trailing_bounds or (None,))[-1]
-        return bound if bound is not None else table["head_dim"]
-    return found
+    return _estimate(arg.trailing, table, arg.trailing_bounds, arg.per_head or _per_head(arg.dims))
 
 
 def _per_head(dims: tuple[str, ...] | None) -> bool:
@@ -164,7 +156,9 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int],
     names and the literal bounds the host checks on them; None when one of them says
     nothing. A single letter is a row's features (`x.reshape(-1, D)` is as often the
     hidden size as one head), except in a tensor laid out per head, where the letters
-    after the heads are one head's elements; `H` counts heads and `E` experts."""
+    after the heads are one head's elements, and so is its last dimension when the
+    host does not name it (`q.stride(2)` of a `[B, H, S, D]` the launch passes per
+    head); `H` counts heads and `E` experts."""
     if dims is None:
         return None
 
@@ -181,6 +175,9 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int],
             continue
         if dim.replace(" ", "").startswith("-"):
             return None  # `x.view(n, -1, d)`: a dimension the host leaves to be inferred
+        if dim == "?" and per_head and i == len(dims) - 1:
+            out *= table["head_dim"]
+            continue
         node = sizes.parse_expression(dim)
         size = sizes.expression_max(node, table, unknown=lambda name: None, letter=letter) \
             if node is not None else None
@@ -339,15 +336,13 @@ def bind_param(value: Value, fact: HostFact | None) -> Value:
         changes["bound"] = fact.bound  # a literal at every launch: a proof, not an estimate
         if value.width == Width.CONST and fact.const is not None:
             changes["const"] = fact.const
+    if fact.estimate is not None and not fact.unit_stride:
+        changes["estimate"] = fact.estimate
     if fact.unit_stride:
         changes["kind"] = "unit"
-    elif fact.estimate is not None:
-        changes["estimate"] = fact.estimate
-        if fact.inner:
-            changes["kind"] = "inner_stride"
     elif fact.inner:
         changes["kind"] = "inner_stride"
-    elif fact.kind is not None and (sizes.kind_of_name(name) is None or len(name) == 1):
+    elif fact.estimate is None and fact.kind is not None and (sizes.kind_of_name(name) is None or len(name) == 1):
         # the kernel's own name, when it says, is the more specific; a single letter
         # (`K`) says less than the host's `candidate_top_k`
         changes["kind"] = fact.kind

@@ -323,9 +323,7 @@ def _top_level(body: list[ast.stmt]):
     """The statements of a body that run whenever it does (through `with` and `try`)."""
     for node in body:
         yield node
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            yield from _top_level(node.body)
-        elif isinstance(node, ast.Try):
+        if isinstance(node, (ast.With, ast.AsyncWith, ast.Try)):
             yield from _top_level(node.body)
 
 
@@ -417,9 +415,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
         branches = [b for b in (node.body, node.orelse)
                     if not (isinstance(b, ast.Constant) and b.value in (0, None))]
         if len(branches) == 1:
-            inner = _host_arg(branches[0], env, line, depth + 1)
-            return HostArg(text, inner.form, inner.tensor, inner.dim, inner.ndim, inner.const, inner.int64,
-                           inner.names, inner.trailing, inner.dims, trailing_bounds=inner.trailing_bounds)
+            return replace(_host_arg(branches[0], env, line, depth + 1), text=text)
     # literals
     value = _literal_int(node)
     if value is not None:
@@ -453,10 +449,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 # is one of several values, not a bound
                 return HostArg(text, "expr", names=names + resolved.names)
             if resolved.form in ("literal", "stride", "shape", "numel"):
-                return HostArg(text, resolved.form, resolved.tensor, resolved.dim, resolved.ndim, resolved.const,
-                               resolved.int64, names + resolved.names, resolved.trailing,
-                               resolved.dims if resolved.form == "stride" else None,
-                               trailing_bounds=resolved.trailing_bounds)
+                return replace(resolved, text=text, names=names + resolved.names)
             if resolved.form == "tensor":
                 dims = _dims(node, env, line) or resolved.dims
                 # `assert loc.dtype == torch.int64` then `loc = loc.contiguous()`: a view or

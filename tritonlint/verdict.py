@@ -74,6 +74,9 @@ class Extent:
     why: str  # "tokens in one batch (grid axis `n_tokens` at host.py:12)"
     outer: bool = True
     kind: str | None = None
+    #: a proven bound (a literal, a grid limit), not a kind's realistic maximum: it is
+    #: already the largest value, and says nothing about what the operand counts
+    proven: bool = False
 
 
 def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
@@ -102,7 +105,7 @@ def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
         # assume it reaches the tokens of a batch (the common case; keeps real bugs reported).
         best = Extent(table["tokens"], f"tokens (assumed: nothing says what it runs over), up to {table['tokens']:,}", True, None)
     if value.bound is not None and value.bound < best.maximum:
-        best = Extent(value.bound, f"at most {value.bound:,}", best.outer, best.kind)
+        best = Extent(value.bound, f"at most {value.bound:,}", best.outer, best.kind, proven=True)
     return best
 
 
@@ -119,7 +122,7 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         kind = sizes.kind_of_name(code) if _IDENT.fullmatch(code) else None
         if kind is not None and not sizes.is_outer(kind) and table[kind] < value.bound:
             return Extent(table[kind], f"{sizes.noun(kind)}, up to {table[kind]:,}", kind=kind)
-        return Extent(value.bound, f"at most {value.bound:,}")
+        return Extent(value.bound, f"at most {value.bound:,}", proven=True)
     host = f" ({value.host})" if value.host else ""
 
     def named(kind: str, what: str) -> Extent:
@@ -202,24 +205,22 @@ def for_risk(risk: Risk, table: dict[str, int]) -> Verdict:
 
 #: a mask against a single letter (`offs < N`) says too little to call an index a
 #: row's features: `N` is as often the tokens
-_LETTER_MASK = re.compile(r"masked below `[A-Za-z]`")
+_LETTER_MASK = re.compile(r"^masked below `[A-Za-z]`$")
 
 
 def _host(value: Value) -> str:
     return f" ({value.host})" if value.host else ""
 
 
-def _along_a_row(index: Value, stride: Value, extent: Extent) -> str | None:
-    """How an index runs along one row, when it times the stride of an inner dimension
-    (``cols * x.stride(1)``, ``offs_d * q.stride(3)``): it steps inside one entry of the
-    tensor's outermost dimension, and only a tensor whose single entry holds 2**31
+def _steps_along_a_row(index: Value, stride: Value, extent: Extent) -> bool:
+    """An index that runs along one row times the stride of an inner dimension
+    (``cols * x.stride(1)``, ``offs_d * q.stride(3)``) steps inside one entry of the
+    tensor's outermost dimension: only a tensor whose single entry holds 2**31
     elements wraps it. An index loaded from memory (a class id into a class-first
-    layout) or one a single-letter mask names is not read so."""
+    layout) or one only a single-letter mask names is not read so."""
     if stride.kind != "inner_stride" or extent.kind not in ("features", "head_dim", "in_block"):
-        return None
-    if any("@" in name for name, _ in index.origin) or _LETTER_MASK.search(extent.why):
-        return None
-    return f"runs along a row ({extent.why})"
+        return False
+    return not index.loaded and not _LETTER_MASK.match(index.host or "")
 
 
 def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
@@ -236,14 +237,13 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table)
-        along_row = _along_a_row(idx.value, st.value, e)
-        if along_row is not None:
-            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` {along_row} and `{st.code}` is the "
-                                        f"stride of a dimension after the first{_host(st.value)}: an offset inside "
-                                        f"one entry of the outermost dimension (1 for a contiguous last dimension); "
-                                        f"the entry's own offset is a product of its own")
+        if _steps_along_a_row(idx.value, st.value, e):
+            return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` runs along a row ({e.why}) and "
+                                        f"`{st.code}` is the stride of a dimension after the first{_host(st.value)} "
+                                        f"(1 for a contiguous last dimension): the product stays inside one entry "
+                                        f"of the tensor's outermost dimension, whose own offset is checked on its own")
         if _BLOCK_SIZE.fullmatch(st.code) and st.value.small_literal and st.value.const is None \
-                and e.kind is not None and not e.why.startswith("at most") and table[e.kind] < LIMIT:
+                and e.kind is not None and not e.proven and table[e.kind] < LIMIT:
             # `pid_m * BLOCK_M`: a block index named for a dimension times its block size
             # is where the block starts along that dimension, never past its extent; an
             # index that says nothing keeps the flat reading (`pid * BLOCK_SIZE` over all
@@ -259,12 +259,12 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
                                         f"sequence, at most the tokens of the batch ({table['tokens']:,})")
         # an extent counts elements, so an index along it is at most one less; a bound
         # is already the largest value
-        largest = e.maximum if e.why.startswith("at most") else max(e.maximum - 1, 0)
+        largest = e.maximum if e.proven else max(e.maximum - 1, 0)
         if largest * s.maximum < LIMIT:
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` ({e.why}) times `{st.code}` "
                                         f"({s.why}) stays below {short_int(LIMIT)}")
         at = math.ceil(LIMIT / max(s.maximum, 1))
-        bounded_only = e.why.startswith("at most")  # a bound, no name says what it counts
+        bounded_only = e.proven  # a bound, no name says what it counts
         runs = f"is {e.why}" if bounded_only else f"runs over {e.why}"
         unit = "" if bounded_only else f" {sizes.noun(e.kind)}"
         note = (f"wraps at realistic sizes: `{idx.code}` {runs}, and `{st.code}` is {s.why}; "
