@@ -157,8 +157,8 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int],
     nothing. A single letter is a row's features (`x.reshape(-1, D)` is as often the
     hidden size as one head), except in a tensor laid out per head, where the letters
     after the heads are one head's elements, and so is its last dimension when the
-    host does not name it (`q.stride(2)` of a `[B, H, S, D]` the launch passes per
-    head); `H` counts heads and `E` experts."""
+    host's name for it says nothing (`q.stride(2)` of a `[B, H, S, D]` the launch
+    passes per head); `H` counts heads and `E` experts."""
     if dims is None:
         return None
 
@@ -173,14 +173,13 @@ def _estimate(dims: tuple[str, ...] | None, table: dict[str, int],
         if bound is not None:
             out *= max(bound, 1)  # `assert D <= 256` where it launches: a proof
             continue
-        if dim.replace(" ", "").startswith("-"):
-            return None  # `x.view(n, -1, d)`: a dimension the host leaves to be inferred
-        if dim == "?" and per_head and i == len(dims) - 1:
-            out *= table["head_dim"]
-            continue
-        node = sizes.parse_expression(dim)
-        size = sizes.expression_max(node, table, unknown=lambda name: None, letter=letter) \
-            if node is not None else None
+        size = None
+        if not dim.replace(" ", "").startswith("-"):  # `x.view(n, -1, d)`: left to be inferred
+            node = sizes.parse_expression(dim)
+            size = sizes.expression_max(node, table, unknown=lambda name: None, letter=letter) \
+                if node is not None else None
+        if size is None and per_head and i == len(dims) - 1:
+            size = table["head_dim"]  # the last dimension of a per-head layout: one head
         if size is None:
             return None
         out *= size
