@@ -737,3 +737,31 @@ def test_a_guard_may_name_a_module_constant():
     assert [d.tier for d in check_source(twice + DISPATCH.replace("GUARD", "if width <= SMALL_WIDTH:"), "k.py",
                                          STRICT).diagnostics] == ["realistic"]
     assert _dispatch_tiers("if width <= SMALL_WIDTH:") == ["realistic"]
+
+
+BLOCKS_OF_VOCAB = '''import triton
+import triton.language as tl
+
+@triton.jit
+def vocab_partials(x_ptr, out_ptr, stride_x, nblocks, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    blk = tl.program_id(1)
+    tl.store(out_ptr + row * nblocks + blk, tl.load(x_ptr + row * stride_x))
+
+
+def launch(logits, out):
+    rows, vocab = logits.shape
+    BLOCK = BLOCK_LITERAL
+    nblocks = triton.cdiv(vocab, BLOCK)
+    vocab_partials[(rows, nblocks)](logits, out, logits.stride(0), nblocks, BLOCK=BLOCK)
+'''
+
+
+def test_a_count_of_blocks_of_the_vocabulary_is_not_the_vocabulary():
+    # 64 blocks of a 256k vocabulary per row: a row of partials, not a logits row
+    tiers = tiers_of(BLOCKS_OF_VOCAB.replace("BLOCK_LITERAL", "4096"))
+    assert tiers == {"row * nblocks": "unrealistic", "row * stride_x": "realistic"}
+    # a block of 4 entries makes 65,536 per row: that row wraps from 32,768 tokens
+    assert tiers_of(BLOCKS_OF_VOCAB.replace("BLOCK_LITERAL", "4"))["row * nblocks"] == "realistic"
+    # a block size the launch does not show says nothing about the count
+    assert tiers_of(BLOCKS_OF_VOCAB.replace("BLOCK_LITERAL", "pick_block(vocab)"))["row * nblocks"] == "realistic"

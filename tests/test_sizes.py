@@ -298,3 +298,47 @@ def per_head_state(h_ptr, o_ptr, K: tl.constexpr, V: tl.constexpr, N):
     assert tiers["i_h * V * K"] == "unrealistic"
     # without a heads index a letter is a row's features
     assert tiers["tok * K"] == "realistic"
+
+
+BUILT_STRIDES = HEADER + """
+@triton.jit
+def per_token_rows(a_ptr, x_ptr, T, H: tl.constexpr, D: tl.constexpr):
+    i_t = tl.program_id(0)
+    i = tl.arange(0, 16)
+    t = i_t * 16 + i
+    tl.store(a_ptr + t * (H * 16), 0.0, mask=t < T)
+    tl.store(x_ptr + t * (2 * D), 0.0, mask=t < T)
+"""
+
+
+def test_a_stride_built_from_sizes_is_as_large_as_their_product():
+    # H heads of 16 entries a token: at most 2,048 a row, below 2**31 for a million tokens;
+    # a gated row of 2 * D features is a full activation row
+    assert codes_by_expr(BUILT_STRIDES, STRICT) == {"t * (H * 16)": "unrealistic", "t * (2 * D)": "realistic"}
+    (d,) = [d for d in check_source(BUILT_STRIDES, "k.py", STRICT).diagnostics if d.expression == "t * (H * 16)"]
+    assert "the product of the sizes it is built from, up to 2,048" in d.message
+
+
+POSITION_IN_A_SEQUENCE = HEADER + """
+@triton.jit
+def chunk_rows(a_ptr, T, H: tl.constexpr, BT: tl.constexpr, BC: tl.constexpr):
+    i_t = tl.program_id(0)
+    i_tc0 = i_t * BT
+    for i in range(0, BC):
+        tl.store(a_ptr + (i_tc0 + i) * H * BC, 0.0, mask=i_tc0 + i < T)
+
+
+def launch(a, T, H):
+    chunk_rows[(triton.cdiv(T, 64),)](a, T, H, BT=64, BC=16)
+"""
+
+
+def test_two_positions_along_one_dimension_do_not_add_their_extents():
+    # the start of a chunk plus a row inside it is one position along the tokens: a
+    # million tokens x 128 heads x 16 stays below 2**31, where two extents added would not
+    assert codes_by_expr(POSITION_IN_A_SEQUENCE, STRICT) == {"(i_tc0 + i) * H * BC": "unrealistic"}
+    assert sizes.expression_max(sizes.parse_expression("(start + i) * H"), sizes.DEFAULTS,
+                                unknown=lambda n: sizes.DEFAULTS["tokens"], letter=lambda k: 128) == 2**20 * 128
+    # a product and a position are different things: their extents still add
+    assert sizes.expression_max(sizes.parse_expression("bos * H + i_h"), sizes.DEFAULTS,
+                                unknown=lambda n: None, letter=lambda k: 128) == 2**20 * 128 + 128

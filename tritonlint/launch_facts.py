@@ -55,8 +55,10 @@ class HostFact:
 
 
 def _kind(arg: HostArg, table: dict[str, int] | None = None) -> str | None:
-    if arg.form in ("stride", "numel", "literal"):
-        return None  # a stride's host names say which tensor, not how far an index runs
+    if arg.form in ("stride", "numel", "literal") or arg.per_block is not None:
+        # a stride's host names say which tensor, not how far an index runs; a count of
+        # blocks of the vocabulary is not the vocabulary
+        return None
     smallest = _smallest_of_min(arg.text, table or sizes.DEFAULTS)
     if smallest is not None:
         return smallest
@@ -134,6 +136,8 @@ def _inner_stride(arg: HostArg) -> bool:
 
 
 def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
+    if arg.per_block is not None:
+        return _blocks_estimate(arg.per_block, table)
     if arg.form != "stride":
         return None
     if arg.tensor and arg.dim in (0, -2):
@@ -143,6 +147,13 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
         if narrow is not None:
             return table[narrow]
     return _estimate(arg.trailing, table, arg.trailing_bounds, arg.per_head or _per_head(arg.dims))
+
+
+def _blocks_estimate(per_block: tuple[str, int | None], table: dict[str, int]) -> int | None:
+    """How many blocks of a size there are at most (``cdiv(vocab, 4096)``: 64)."""
+    whole, divisor = per_block
+    size = _estimate((whole,), table) if divisor is not None else None
+    return None if size is None else -(-size // divisor)
 
 
 def _per_head(dims: tuple[str, ...] | None) -> bool:

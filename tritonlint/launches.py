@@ -61,6 +61,9 @@ class HostArg:
     #: the tensor is laid out per head: the same launch passes its heads' stride to a
     #: kernel parameter named for heads (``stride_qh``, ``k_head_stride``)
     per_head: bool = False
+    #: a count of blocks of a size (``triton.cdiv(vocab, BLOCK)``, ``n // 4``): the
+    #: size's host text and the divisor, where it resolves to a literal (else None)
+    per_block: tuple[str, int | None] | None = None
 
     @property
     def unit_stride(self) -> bool:
@@ -457,7 +460,7 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 int64 = resolved.int64 if resolved.int64 is not None else env.asserted_int64.get(node.id)
                 return HostArg(text, "tensor", node.id, ndim=resolved.ndim if dims is None else len(dims),
                                int64=int64, names=names + resolved.names, dims=dims)
-            return HostArg(text, "expr", names=names + resolved.names)
+            return HostArg(text, "expr", names=names + resolved.names, per_block=resolved.per_block)
         if found is None:
             dims = _dims(node, env, line)
             return HostArg(text, "tensor", tensor=node.id, names=names, dims=dims,
@@ -478,7 +481,29 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 int64 = dtype_of(found[1])
         return HostArg(text, "tensor", tensor=base, ndim=len(dims) if dims is not None else None, int64=int64,
                        names=names, dims=dims)
-    return HostArg(text, "expr", names=names)
+    return HostArg(text, "expr", names=names, per_block=_per_block(node, env, line))
+
+
+def _per_block(node: ast.expr, env: _Scope, line: int) -> tuple[str, int | None] | None:
+    """``triton.cdiv(n, BLOCK)``, ``n // BLOCK``, ``(n + BLOCK - 1) // BLOCK``: a count
+    of blocks of ``n``, not ``n`` itself. The divisor resolves through the launching
+    function's literals (``BLOCK = 4096``)."""
+    if isinstance(node, ast.Call) and _last_name(node.func) == "cdiv" and len(node.args) == 2:
+        whole, divisor = node.args
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
+        whole, divisor = node.left, node.right
+        if isinstance(whole, ast.BinOp) and isinstance(whole.op, ast.Sub):
+            whole = whole.left  # `(n + B - 1) // B`
+        if isinstance(whole, ast.BinOp) and isinstance(whole.op, ast.Add):
+            whole = whole.left
+    else:
+        return None
+    value = _literal_int(divisor)
+    if value is None and isinstance(divisor, ast.Name):
+        found = env.lookup(divisor.id, line)
+        if found is not None and found[0] == "expr" and env.definitions_before(divisor.id, line) == 1:
+            value = _literal_int(found[1])
+    return _source_text(whole, env.source), value if value is not None and value > 0 else None
 
 
 _INT32_LIMITS = {2**31 - 1, 2**31, 2**32 - 1, 2**32}

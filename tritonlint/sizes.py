@@ -164,7 +164,14 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> in
             if left is None or (right is None and not isinstance(n.op, (ast.Sub, ast.FloorDiv, ast.Div, ast.RShift))):
                 return None
             if isinstance(n.op, ast.Add):
+                same = _position_kind(n.left)
+                if same is not None and same == _position_kind(n.right):
+                    # `start + i`, `bos + t`: two positions along one dimension make a
+                    # position along it (masked or in bounds), not the sum of two extents
+                    return max(left, right)
                 return left + right
+            if isinstance(n.op, (ast.FloorDiv, ast.Div)) and _literal(n.right):
+                return -(-left // max(n.right.value, 1))  # `n // 4`: a quarter of n, rounded up
             if isinstance(n.op, ast.Mult):
                 return left * right
             if isinstance(n.op, ast.Mod):
@@ -176,6 +183,9 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> in
             func = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
             if func == "arange" and len(n.args) == 2:
                 return size(n.args[1])
+            if func == "cdiv" and len(n.args) == 2 and _literal(n.args[1]):
+                whole = size(n.args[0])  # `cdiv(vocab, 4096)`: blocks of a dimension
+                return None if whole is None else -(-whole // max(n.args[1].value, 1))
             if func in ("minimum", "min") and n.args:
                 sizes_ = [size(a) for a in n.args]
                 return None if None in sizes_ else min(sizes_)
@@ -188,6 +198,24 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> in
         return size(node)
     except RecursionError:  # pragma: no cover - pathological input
         return None
+
+
+def _literal(n: ast.expr) -> bool:
+    return isinstance(n, ast.Constant) and type(n.value) is int and n.value > 0
+
+
+def _position_kind(n: ast.expr) -> str | None:
+    """The kind a position (a lower-case name, or a broadcast of one: `offs[:, None]`)
+    runs over, tokens when its name says nothing (as an index is taken then). None for
+    anything else (a size, a product)."""
+    while isinstance(n, ast.Subscript):
+        n = n.value
+    if isinstance(n, (ast.Name, ast.Attribute)):
+        name = n.id if isinstance(n, ast.Name) else n.attr
+        if not name.islower():
+            return None
+        return kind_of_name(name) or "tokens"  # as an index whose name says nothing is taken
+    return None
 
 
 def parse_expression(text: str) -> ast.expr | None:

@@ -129,8 +129,9 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         return Extent(table[kind], f"{what}{host}, up to {table[kind]:,}", kind=kind)
 
     if value.estimate is not None:
-        return Extent(value.estimate, f"the product of the dimensions after it{host}, up to {value.estimate:,}",
-                      kind="sized")
+        what = "the product of the dimensions after it" if ".stride(" in (value.host or "") or \
+            "stride" in code.lower() else "a count of blocks of a size"
+        return Extent(value.estimate, f"{what}{host}, up to {value.estimate:,}", kind="sized")
     if value.kind == "inner_stride":
         return named("row_stride", "the stride of a dimension inside a row")
     if value.kind == "unit":
@@ -138,6 +139,9 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
     if value.kind in sizes.NOUNS:
         # a size passed as a stride (`N = x.shape[1]` as the row length)
         return named(value.kind, sizes.noun(value.kind))
+    built = _built_stride(code, table, per_head)
+    if built is not None:
+        return Extent(built, f"the product of the sizes it is built from, up to {built:,}", kind="sized")
     names = _IDENT.findall(code) + [n for n, _ in value.origin]
     if any(sizes.is_table_stride(n) for n in names):
         return named("table_stride", "the row of a block table")
@@ -161,6 +165,33 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
         return named("row_stride", "a row stride")
     inner = table["head_dim"]
     return Extent(inner, f"the stride of an inner dimension{host}, up to {inner:,}")
+
+
+def _built_stride(code: str, table: dict[str, int], per_head: bool) -> int | None:
+    """A stride the kernel builds from sizes (`H * 16`, `2 * D`, `H * K`): the product
+    of their realistic maxima. None when it is a single name, or a part says nothing
+    or is itself a stride (`stride_t * 2` spans what the host's stride spans)."""
+    if _IDENT.fullmatch(code):
+        return None
+    node = sizes.parse_expression(code)
+    if node is None or any("stride" in n.lower() for n in _IDENT.findall(code)):
+        return None
+
+    def unknown(name: str) -> int | None:
+        if name and _BLOCK_SIZE.fullmatch(name):
+            return table["in_block"]  # `H * BT`: a block-size constexpr
+        if name and name.isupper() and len(name) <= 3:
+            return table["head_dim"]  # as a lone short constexpr size is (`* DK`)
+        return None
+
+    def letter(kind: str) -> int:
+        # as in the host's shapes (launch_facts._estimate): a letter is a row's features
+        # (`2 * D` of a gated MLP), one head's size only after a heads index
+        if kind in ("heads", "experts"):
+            return table[kind]
+        return table["head_dim"] if per_head else table["features"]
+
+    return sizes.expression_max(node, table, unknown=unknown, letter=letter)
 
 
 def _expr_max(code: str, table: dict[str, int]) -> int | None:
