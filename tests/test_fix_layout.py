@@ -3,6 +3,7 @@ moved cast, TL006's widened start) and the result compiles."""
 from __future__ import annotations
 
 import ast
+import textwrap
 
 import pytest
 
@@ -39,35 +40,51 @@ def late(x_ptr, stride, C, BLOCK: tl.constexpr):
 '''
 
 
-def _fixed() -> str:
-    out = fix_text(SOURCE, "layout.py", SETTINGS)
-    assert out.failure is None and out.text != SOURCE
+HEAD, BODY = SOURCE.split("\n\n\n", 1)
+# The same kernels with their `def` away from the left margin: in a class, in a
+# function body, in a module-level `if` (compiled below), and tab-indented in a class.
+NESTED = {
+    "top level": (SOURCE, ""),
+    "class": (HEAD + "\n\n\nclass Ops:\n" + textwrap.indent(BODY, "    "), "    "),
+    "function": (HEAD + "\n\n\ndef build():\n" + textwrap.indent(BODY, "    ") + "    return walk, late\n", "    "),
+    "if": (HEAD + "\n\n\nif True:\n" + textwrap.indent(BODY, "  "), "  "),
+    "tab class": (HEAD + "\n\n\nclass Ops:\n" + textwrap.indent(BODY, "\t"), "\t"),
+}
+
+
+def _fixed(source: str = SOURCE) -> str:
+    out = fix_text(source, "layout.py", SETTINGS)
+    assert out.failure is None and out.text != source
     assert not [d for d in out.result.diagnostics if d.code in ("TL003", "TL006")]
     return out.text
 
 
-def test_multi_line_values_keep_their_indentation():
-    text = _fixed()
+@pytest.mark.parametrize("where", list(NESTED))
+def test_multi_line_values_keep_their_indentation(where):
+    source, margin = NESTED[where]
+    text = _fixed(source)
     ast.parse(text)
     lines = text.splitlines()
     assert "tl.cast((" not in text  # the value's own parentheses are not written twice
-    for a, b in (("        off = (", "        )"),):
-        starts = [i for i, line in enumerate(lines) if line == a]
-        assert len(starts) == 2, text
-        for s in starts:
-            end = lines.index(b, s)
-            inner = lines[s + 1:end]
-            assert inner and all(line.startswith(" " * 12) for line in inner), "\n".join(lines[s:end + 1])
-    assert "            pid.to(tl.int64) * stride" in lines
-    assert "            tl.cast(tl.arange(0, BLOCK)" in lines
+    a, b = margin + "        off = (", margin + "        )"
+    starts = [i for i, line in enumerate(lines) if line == a]
+    assert len(starts) == 2, text
+    for s in starts:
+        end = lines.index(b, s)
+        inner = lines[s + 1:end]
+        assert inner and all(line.startswith(margin + " " * 12) for line in inner), "\n".join(lines[s:end + 1])
+    assert margin + "            pid.to(tl.int64) * stride" in lines
+    assert margin + "            tl.cast(tl.arange(0, BLOCK)" in lines
+    assert margin + "            + C" in lines and margin + "            + T, tl.int64)" in lines, text
 
 
 oracle = pytest.importorskip("oracle")
 
 
-def test_the_fixed_layout_compiles(tmp_path):
+@pytest.mark.parametrize("where", ["top level", "if"])
+def test_the_fixed_layout_compiles(tmp_path, where):
     path = tmp_path / "layout_fixed.py"
-    path.write_text(_fixed())
+    path.write_text(_fixed(NESTED[where][0]))
     results = oracle.oracle_sites(path)  # raises if a kernel does not compile
     assert set(results) == {"walk", "late"}
     assert not set().union(*(r.late_cast_lines() for r in results.values()))
