@@ -765,3 +765,26 @@ def test_a_count_of_blocks_of_the_vocabulary_is_not_the_vocabulary():
     assert tiers_of(BLOCKS_OF_VOCAB.replace("BLOCK_LITERAL", "4"))["row * nblocks"] == "realistic"
     # a block size the launch does not show says nothing about the count
     assert tiers_of(BLOCKS_OF_VOCAB.replace("BLOCK_LITERAL", "pick_block(vocab)"))["row * nblocks"] == "realistic"
+
+
+FIELD_READS = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def class_rows(x_ptr, C, D, BLOCK: tl.constexpr):
+    c = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(x_ptr + c * D, 0.0, mask=c < C)
+
+
+def backward(ctx, x):
+    class_rows[(triton.cdiv(ctx.C, 128),)](x, ctx.C, ctx.D, BLOCK=128)
+'''
+
+
+def test_the_object_a_size_is_read_from_does_not_name_it():
+    # `ctx` (an autograd context) is no context length: `ctx.D` says only `D`
+    (launch,) = read_launches(FIELD_READS, "k.py", {"class_rows"})
+    assert launch.args[2].names == ("D",)
+    assert tiers_of(FIELD_READS)["c * D"] == "unrealistic"
+    assert tiers_of(FIELD_READS.replace("ctx.D", "ctx.seq_len"))["c * D"] == "realistic"

@@ -753,8 +753,15 @@ _NOT_SIZES = {"triton", "cdiv", "META", "meta", "torch", "math", "min", "max", "
 
 
 def _identifiers(node: ast.expr) -> list[str]:
+    # the object a field is read from (`ctx.D`, `self.num_heads`, `config.hidden_size`)
+    # holds the size; its own name (`ctx` is no context length) says nothing of it
+    holders = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute) and n.attr not in _NOT_SIZES}
     out = []
     for n in ast.walk(node):
+        if id(n) in holders and isinstance(n, (ast.Name, ast.Attribute)):
+            if isinstance(n, ast.Attribute):
+                holders.add(id(n.value))
+            continue
         if isinstance(n, ast.Name):
             out.append(n.id)
         elif isinstance(n, ast.Attribute):
