@@ -788,3 +788,32 @@ def test_the_object_a_size_is_read_from_does_not_name_it():
     assert launch.args[2].names == ("D",)
     assert tiers_of(FIELD_READS)["c * D"] == "unrealistic"
     assert tiers_of(FIELD_READS.replace("ctx.D", "ctx.seq_len"))["c * D"] == "realistic"
+
+
+HELD_STRIDES = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def volume_rows(out_ptr, stride_n, stride_d, D, BLOCK: tl.constexpr):
+    n = tl.program_id(0)
+    od = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(out_ptr + n * stride_n + od * stride_d, 0.0, mask=od < D)
+
+
+def launch(x, N, C, OD, OH, OW):
+    out = torch.empty((N, C, OD, OH, OW), device=x.device)
+    out_strides = out.stride()
+    volume_rows[(N, triton.cdiv(OD, 64))](out, out_strides[0], out_strides[2], OD, BLOCK=64)
+'''
+
+
+def test_a_stride_read_from_a_held_stride_tuple_is_bound_like_the_read():
+    (launch,) = read_launches(HELD_STRIDES, "k.py", {"volume_rows"})
+    stride_d = launch.args[2]
+    assert (stride_d.form, stride_d.tensor, stride_d.dim, stride_d.ndim) == ("stride", "out", 2, 5)
+    assert stride_d.text == "out_strides[2]"
+    # a depth index times the stride of a dimension after the first stays inside one
+    # entry of the outermost dimension
+    assert tiers_of(HELD_STRIDES)["od * stride_d"] == "unrealistic"

@@ -423,6 +423,9 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
     value = _literal_int(node)
     if value is not None:
         return HostArg(text, "literal", const=value, names=names)
+    held = _held_read(node, env, line) if depth < 3 else None
+    if held is not None:
+        return replace(_host_arg(held, env, line, depth + 1), text=text, names=names)
     # t.stride(d), t.shape[d], t.size(d), t.numel()
     read = _tensor_read(node)
     if read is not None:
@@ -536,6 +539,24 @@ def _int32_limit(node: ast.expr) -> bool:
     if isinstance(node, ast.Name) and re.fullmatch(r"(?i)int32_max|max_int32|i32_max|INT_MAX", node.id):
         return True
     return False
+
+
+def _held_read(node: ast.expr, env: _Scope, line: int) -> ast.expr | None:
+    """``strides[2]`` after ``strides = out.stride()`` (or ``dims = x.shape``): the read
+    ``out.stride(2)`` (``x.shape[d]``) itself, so it is bound like one."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        return None
+    dim = _literal_int(node.slice)
+    found = env.lookup(node.value.id, line)
+    if dim is None or found is None or found[0] != "expr" or env.definitions_before(node.value.id, line) != 1:
+        return None
+    source = _shape_source(found[1])
+    if source is None:
+        return None
+    form, tensor_node = source
+    if form == "stride":
+        return ast.Call(ast.Attribute(tensor_node, "stride", ast.Load()), [ast.Constant(dim)], [])
+    return ast.Subscript(ast.Attribute(tensor_node, "shape", ast.Load()), ast.Constant(dim), ast.Load())
 
 
 def _tensor_read(node: ast.expr):
