@@ -817,3 +817,29 @@ def test_a_stride_read_from_a_held_stride_tuple_is_bound_like_the_read():
     # a depth index times the stride of a dimension after the first stays inside one
     # entry of the outermost dimension
     assert tiers_of(HELD_STRIDES)["od * stride_d"] == "unrealistic"
+
+
+QUOTIENTS = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def rows_kernel(x_ptr, n_rows, n_blocks, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    tl.store(x_ptr + pid, 0.0)
+
+
+def launch(x, last_dim, vocab):
+    M = x.numel() // last_dim
+    rows_kernel[(triton.cdiv(M, 64), triton.cdiv(vocab, 1024))](x, M, triton.cdiv(vocab, 1024), BLOCK=64)
+'''
+
+
+def test_a_quotient_is_of_the_kind_of_what_is_divided():
+    index = LaunchIndex.from_texts([("k.py", QUOTIENTS)])
+    bound = index.for_kernel("rows_kernel", ["x_ptr", "n_rows", "n_blocks", "BLOCK"])
+    # rows of a flattened tensor are no features because the divisor is `last_dim`
+    assert bound.param("n_rows").kind is None and bound.axis(0).kind is None
+    # blocks of the vocabulary still run over it, and there are at most 256 of them
+    assert bound.axis(1).kind == "vocab"
+    assert bound.param("n_blocks").estimate == 256

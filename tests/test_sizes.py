@@ -342,3 +342,15 @@ def test_two_positions_along_one_dimension_do_not_add_their_extents():
     # a product and a position are different things: their extents still add
     assert sizes.expression_max(sizes.parse_expression("bos * H + i_h"), sizes.DEFAULTS,
                                 unknown=lambda n: None, letter=lambda k: 128) == 2**20 * 128 + 128
+
+
+def test_a_built_stride_never_exceeds_what_its_names_say():
+    # three letters each sized alone (N x H x D) are no realistic row: a batch index times
+    # a stride the kernel builds stays at the reading from names, a row
+    source = HEADER + """
+@triton.jit
+def per_sample(o_ptr, N, H: tl.constexpr, D: tl.constexpr):
+    pid_b = tl.program_id(0)
+    tl.store(o_ptr + pid_b * (N * H * D), 0.0)
+"""
+    assert codes_by_expr(source, STRICT) == {"pid_b * (N * H * D)": "unrealistic"}

@@ -55,15 +55,19 @@ class HostFact:
 
 
 def _kind(arg: HostArg, table: dict[str, int] | None = None) -> str | None:
-    if arg.form in ("stride", "numel", "literal") or arg.per_block is not None:
-        # a stride's host names say which tensor, not how far an index runs; a count of
-        # blocks of the vocabulary is not the vocabulary
-        return None
+    if arg.form in ("stride", "numel", "literal"):
+        return None  # a stride's host names say which tensor, not how far an index runs
     smallest = _smallest_of_min(arg.text, table or sizes.DEFAULTS)
     if smallest is not None:
         return smallest
+    names_ = arg.names
+    if arg.per_block is not None:
+        # `cdiv(n_tokens, BLOCK)` runs over blocks of tokens, `numel // last_dim` over
+        # rows: a quotient is of the kind of what is divided, never of the divisor
+        whole = sizes.parse_expression(arg.per_block[0])
+        names_ = tuple(_names_in(whole)) if whole is not None else ()
     # single letters (`K`, `N`) mean different things in different kernels
-    candidates = [n for n in arg.names if len(n) > 1 and "stride" not in n.lower()]
+    candidates = [n for n in names_ if len(n) > 1 and "stride" not in n.lower()]
     if arg.form == "shape":
         # `embeds.shape[0]`: the tensor's name says what it holds, not what its dimension counts
         candidates = [n for n in candidates if n != arg.tensor]
@@ -77,6 +81,14 @@ def _kind(arg: HostArg, table: dict[str, int] | None = None) -> str | None:
         if k is not None:
             return k
     return None
+
+
+def _names_in(node: ast.expr):
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            yield n.id
+        elif isinstance(n, ast.Attribute) and n.attr not in ("shape", "numel", "size"):
+            yield n.attr
 
 
 def _smallest_of_min(text: str, table: dict[str, int]) -> str | None:

@@ -139,9 +139,22 @@ def stride_extent(value: Value, code: str, outer_index: bool, table: dict[str, i
     if value.kind in sizes.NOUNS:
         # a size passed as a stride (`N = x.shape[1]` as the row length)
         return named(value.kind, sizes.noun(value.kind))
+    by_name = _named_stride(value, code, outer_index, table, index_kind, per_head, host)
     built = _built_stride(code, table, per_head)
-    if built is not None:
+    if built is not None and built < by_name.maximum:
+        # a stride the kernel builds from sizes is at most their product; it never
+        # makes the reading from the stride's names larger (`N * H * D` of three
+        # letters each sized alone is no realistic row)
         return Extent(built, f"the product of the sizes it is built from, up to {built:,}", kind="sized")
+    return by_name
+
+
+def _named_stride(value: Value, code: str, outer_index: bool, table: dict[str, int], index_kind: str | None,
+                  per_head: bool, host: str) -> Extent:
+    """A stride's extent from what its names say, when nothing proves it."""
+    def named(kind: str, what: str) -> Extent:
+        return Extent(table[kind], f"{what}{host}, up to {table[kind]:,}", kind=kind)
+
     names = _IDENT.findall(code) + [n for n, _ in value.origin]
     if any(sizes.is_table_stride(n) for n in names):
         return named("table_stride", "the row of a block table")
