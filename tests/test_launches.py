@@ -843,3 +843,14 @@ def test_a_quotient_is_of_the_kind_of_what_is_divided():
     # blocks of the vocabulary still run over it, and there are at most 256 of them
     assert bound.axis(1).kind == "vocab"
     assert bound.param("n_blocks").estimate == 256
+
+
+def test_a_quotient_the_host_names_is_of_the_kind_its_name_says():
+    # requests are tokens over tokens per request: the host's own name for the count is
+    # the more specific reading (4,096 sequences, not a million tokens)
+    source = QUOTIENTS.replace("M = x.numel() // last_dim", "num_reqs = num_tokens // q_len").replace(
+        "(x, last_dim, vocab)", "(x, num_tokens, q_len, vocab)").replace("cdiv(M, 64)", "num_reqs").replace(
+        "(x, M,", "(x, num_reqs,")
+    bound = LaunchIndex.from_texts([("k.py", source)]).for_kernel("rows_kernel", ["x_ptr", "n_rows", "n_blocks",
+                                                                                    "BLOCK"])
+    assert bound.axis(0).kind == "batch" and bound.param("n_rows").kind == "batch"

@@ -65,7 +65,8 @@ def _kind(arg: HostArg, table: dict[str, int] | None = None) -> str | None:
         # `cdiv(n_tokens, BLOCK)` runs over blocks of tokens, `numel // last_dim` over
         # rows: a quotient is of the kind of what is divided, never of the divisor
         whole = sizes.parse_expression(arg.per_block[0])
-        names_ = tuple(_names_in(whole)) if whole is not None else ()
+        own = (arg.text,) if arg.text.isidentifier() else ()  # `num_reqs = num_tokens // q_len`
+        names_ = own + (tuple(_names_in(whole)) if whole is not None else ())
     # single letters (`K`, `N`) mean different things in different kernels
     candidates = [n for n in names_ if len(n) > 1 and "stride" not in n.lower()]
     if arg.form == "shape":

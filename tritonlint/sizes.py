@@ -54,7 +54,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("head_dim", 1024, "elements of one head", False, r"head_?(dim|size)|^d$|^i_?d$|^(qk|rope|nope|rot|pe)_?(head_?)?dim$|^i_?k$|^i_?v$|^pid_?k$|^pid_?v$|^offs?_?d$|^offs?_?dv?$"),
     # a batch entry's stride spans a whole sequence (or a whole state): judged as a slab
     Dimension("batch", 4096, "sequences or requests in a batch", True,
-              r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|^pid_?n_?seq|^seq_?idx"),
+              r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|(^|_)req(s|uests?)($|_)|^pid_?n_?seq|^seq_?idx"),
     Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
               r"col|feat|chan|hidden|dim|d_?model|embed|inter|width|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
     Dimension("tokens", 2**20, "tokens in one batch or sequence (a 1M-token prefill)", True,
