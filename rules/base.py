@@ -15,7 +15,7 @@ import libcst as cst
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Facts
 from tritonlint.findings import Finding, NodeEdit, NodeFix
-from tritonlint.kernels import ModuleKernels
+from tritonlint.kernels import JitFunction, ModuleKernels
 
 DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "Fix safety")
 
@@ -41,6 +41,14 @@ class RuleContext:
     target: tuple[int, int]  # the oldest target: the one the analysis typed with
     #: every target, oldest first (``target-version`` may list several)
     targets: tuple[tuple[int, int], ...] = ()
+    #: id(jit function node) -> the module it was parsed in, for a function ``module``
+    #: does not hold (an engine that parses each kernel on its own); None: ``module``
+    function_modules: dict[int, cst.Module] | None = None
+
+    def module_of(self, fn: JitFunction) -> cst.Module:
+        """The module whose tree holds ``fn`` (where a fix finds its ``def``'s indentation)."""
+        found = self.function_modules.get(id(fn.node)) if self.function_modules else None
+        return found if found is not None else self.module
 
     def any_target(self, at_least: tuple[int, int]) -> bool:
         """Some target is ``at_least`` or newer: a hazard that appears in that release

@@ -134,7 +134,7 @@ def _move_cast(ctx: RuleContext, cast: LateCast, products: list[Risk]) -> NodeFi
             idx = r.fix_index or r.index
             replacement = cst.parse_expression(widened_code(idx.node, idx.value.width, imports, idx.value.tensor))
             new = new.deep_replace(idx.node, replacement)
-        text = code_in_place(new, cast.function, ctx.module, at=cast.node)  # keeps a multi-line value's indentation
+        text = code_in_place(new, cast.function, ctx.module_of(cast.function), at=cast.node)  # keeps a multi-line value's indentation
         if not cast.operand.lpar:
             text = f"({text})"
         edit = NodeEdit(cast.node, cast.function, "replace", text)

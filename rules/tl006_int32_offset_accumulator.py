@@ -133,7 +133,7 @@ def _init_fix(ctx: RuleContext, risk: Risk) -> NodeFix | None:
         # The edit replaces the value inside its parentheses, which stay: not rendered twice (`tl.cast((`)
         bare = value.with_changes(lpar=[], rpar=[]) if value.lpar else value
         text = widened_code(bare, risk.result.width if risk.result else None, ctx.kernels.imports,
-                            risk.result.tensor if risk.result else False, risk.function, ctx.module,
+                            risk.result.tensor if risk.result else False, risk.function, ctx.module_of(risk.function),
                             at=value)
     edit = NodeEdit(value, risk.function, "replace", text)
     fix = NodeFix(Applicability.SAFE, f"Start `{risk.accumulator}` as int64", (edit,))

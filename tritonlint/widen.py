@@ -73,9 +73,10 @@ def code_in_place(node: cst.CSTNode, fn: JitFunction, module: cst.Module,
     if "\n" not in code:
         return code
     inner = indent_at(fn.node, at if at is not None else node, default_indent)
-    outer = def_indent(module, fn.node)
-    if inner is None or outer is None:
+    if inner is None:
         return code  # not found where expected: as libcst renders it (valid inside parentheses)
+    # A function this module does not hold (parsed on its own): taken to stand at column 0.
+    outer = def_indent(module, fn.node) or ""
     indent = outer + inner
     if not indent:
         return code
