@@ -80,16 +80,16 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     """Lint one file's text. ``codes`` overrides the rules that run; ``launches``
     are the kernel launches of the whole run (by default, this file's own)."""
     from .discovery import might_have_kernels
-    from .parse_guard import exceeded_recursion, reject, too_deep
+    from .parse_guard import exceeded_recursion, guard, too_deep
 
     result = FileResult(path)
     if not might_have_kernels(text):
         return result
-    result.error = reject(text, path)  # what CPython rejects, or what would crash libcst's native parser
+    result.error, tree = guard(text, path)  # what CPython rejects, or what would crash libcst's native parser
     if result.error is not None:
         return result
     try:
-        return _lint(text, path, settings, codes, launches, result)
+        return _lint(text, path, settings, codes, launches, result, tree)
     except Exception as e:  # nesting CPython accepts (a sum of 500 terms) but libcst's recursion does not
         if not exceeded_recursion(e):
             raise
@@ -99,24 +99,31 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
 
 
 def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None,
-          launches: LaunchIndex | None, result: FileResult) -> FileResult:
+          launches: LaunchIndex | None, result: FileResult, tree) -> FileResult:
     import libcst as cst
 
     from . import verdict
     from .analysis import Analyzer
+    from .kernel_spans import parse_kernels
     from .kernels import find_kernels
     from .launch_facts import LaunchIndex
     from .positions import PositionIndex
 
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as e:
-        result.error = _syntax_error(text, path, e)
-        return result
-    except ValueError as e:  # pragma: no cover - pathological input
-        result.error = ParseError(path, 1, 1, f"cannot parse: {e}")
-        return result
-    kernels = find_kernels(module)
+    # Only the kernels and the statements the analysis reads, where that can be done
+    # (kernel_spans.py); otherwise the whole file, as libcst reads it.
+    trees = parse_kernels(text, tree)
+    if trees is not None:
+        module, kernels, pieces = trees.module, trees.kernels, trees.pieces
+    else:
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as e:
+            result.error = _syntax_error(text, path, e)
+            return result
+        except ValueError as e:  # pragma: no cover - pathological input
+            result.error = ParseError(path, 1, 1, f"cannot parse: {e}")
+            return result
+        kernels, pieces = find_kernels(module), None
     result.kernels = len(kernels.kernels)
     if not kernels.kernels:
         return result
@@ -140,7 +147,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
     audit_noqa = UNUSED_NOQA in codes and bool(sup.directives)
     if not reported and not audit_noqa:
         return result
-    positions = PositionIndex(module, text)
+    positions = PositionIndex(module, text, pieces)
     seen: set[tuple] = set()
     for f, v in reported:
         d = _to_diagnostic(f, path, positions, sup, v)

@@ -94,7 +94,10 @@ class ImportMap:
 
     def qualify(self, expr: cst.BaseExpression) -> str | None:
         """Qualified name of a Name/Attribute chain (``tl.arange`` -> ``triton.language.arange``)."""
-        dotted = _dotted(expr)
+        return self.qualify_dotted(_dotted(expr))
+
+    def qualify_dotted(self, dotted: str | None) -> str | None:
+        """:meth:`qualify` of a name already spelled out (``tl.arange``)."""
         if dotted is None:
             return None
         head, _, rest = dotted.partition(".")
@@ -162,9 +165,24 @@ def _is_jit(qualified: str | None) -> bool:
 
 
 def find_kernels(module: cst.Module) -> ModuleKernels:
-    imports = ImportMap()
-    functions: list[tuple[cst.FunctionDef, int]] = []
-    wrapped: set[str] = set()
+    scan = scan_statements(module.body)
+    return kernels_of(scan.imports, scan.functions, scan.wrapped)
+
+
+@dataclass
+class Scan:
+    """What the statements of a module say about its kernels, before the decorators
+    are resolved (the imports that resolve them may come later in the file)."""
+
+    imports: ImportMap = field(default_factory=ImportMap)
+    functions: list[tuple[cst.FunctionDef, int]] = field(default_factory=list)  # (node, ordinal), walk order
+    wrapped: list[tuple[cst.BaseExpression, str]] = field(default_factory=list)  # k = triton.jit(fn): (func, fn)
+
+
+def scan_statements(body) -> Scan:
+    """Imports, functions and ``k = wrapper(fn)`` statements, in the order of
+    the walk (kernel_spans.py mirrors this walk on the stdlib ``ast``)."""
+    scan = Scan()
     seen_names: dict[str, int] = {}
 
     def walk(body) -> None:
@@ -172,20 +190,20 @@ def find_kernels(module: cst.Module) -> ModuleKernels:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Import):
-                        imports.add_import(small)
+                        scan.imports.add_import(small)
                     elif isinstance(small, cst.ImportFrom):
-                        imports.add_import_from(small)
+                        scan.imports.add_import_from(small)
                     elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Attribute):
-                        imports.add_module_alias(small)
+                        scan.imports.add_module_alias(small)
                     elif isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
                         # k = triton.jit(fn): remember fn, resolved once imports are known
                         call = small.value
                         if call.args and isinstance(call.args[0].value, cst.Name):
-                            wrapped_candidates.append((call.func, call.args[0].value.value))
+                            scan.wrapped.append((call.func, call.args[0].value.value))
             elif isinstance(stmt, cst.FunctionDef):
                 n = seen_names.get(stmt.name.value, 0)
                 seen_names[stmt.name.value] = n + 1
-                functions.append((stmt, n))
+                scan.functions.append((stmt, n))
                 walk(stmt.body.body)
             elif isinstance(stmt, cst.ClassDef):
                 walk(stmt.body.body)
@@ -193,12 +211,14 @@ def find_kernels(module: cst.Module) -> ModuleKernels:
                 for block in _blocks(stmt):
                     walk(block)
 
-    wrapped_candidates: list[tuple[cst.BaseExpression, str]] = []
-    walk(module.body)
-    for func, name in wrapped_candidates:
-        if _is_jit(imports.qualify(func)):
-            wrapped.add(name)
+    walk(body)
+    return scan
 
+
+def kernels_of(imports: ImportMap, functions: list[tuple[cst.FunctionDef, int]],
+               wrapped_candidates: list[tuple[cst.BaseExpression, str]]) -> ModuleKernels:
+    """The jit functions among ``functions`` (in their order)."""
+    wrapped = {name for func, name in wrapped_candidates if _is_jit(imports.qualify(func))}
     kernels: list[JitFunction] = []
     for fn, ordinal in functions:
         decos = tuple(d for d in (_decorator_name(x, imports) for x in fn.decorators) if d)

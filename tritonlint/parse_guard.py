@@ -26,27 +26,33 @@ MAX_LINE_LENGTH = 100_000
 
 def reject(text: str, path: str) -> ParseError | None:
     """Why ``text`` must not be handed to libcst, or None when it is safe to parse."""
+    return guard(text, path)[0]
+
+
+def guard(text: str, path: str) -> tuple[ParseError | None, ast.Module | None]:
+    """:func:`reject`, with the ``ast`` of a text that is safe to parse (kernel_spans.py
+    reads it to parse only the kernels with libcst)."""
     long_line = _first_line_longer_than(text, MAX_LINE_LENGTH)
     if long_line is not None:
-        return ParseError(path, long_line, 1, f"line too long to analyse (over {MAX_LINE_LENGTH:,} characters)")
+        return ParseError(path, long_line, 1, f"line too long to analyse (over {MAX_LINE_LENGTH:,} characters)"), None
     try:
         tree = ast.parse(text)
     except SyntaxError as e:
-        return ParseError(path, e.lineno or 1, e.offset or 1, f"cannot parse: {e.msg}")
+        return ParseError(path, e.lineno or 1, e.offset or 1, f"cannot parse: {e.msg}"), None
     except (RecursionError, MemoryError):
-        return too_deep(text, path)
+        return too_deep(text, path), None
     except ValueError as e:  # NUL bytes, on Python versions that do not raise SyntaxError for them
-        return ParseError(path, _first_nul_line(text), 1, f"cannot parse: {e}")
+        return ParseError(path, _first_nul_line(text), 1, f"cannot parse: {e}"), None
     if text.count("and") + text.count("or") < MAX_BOOLEAN_OPERANDS:
         # too few (substrings that could be) operators for a long chain: no need for
         # the walk, which costs a fifth of the parse
-        return None
+        return None, tree
     for node in ast.walk(tree):
         if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOLEAN_OPERANDS:
             return ParseError(path, node.lineno, node.col_offset + 1,
                               f"too deeply nested to analyse: {len(node.values):,} `{_op(node)}` operands "
-                              f"(at most {MAX_BOOLEAN_OPERANDS:,})")
-    return None
+                              f"(at most {MAX_BOOLEAN_OPERANDS:,})"), None
+    return None, tree
 
 
 def too_deep(text: str, path: str) -> ParseError:

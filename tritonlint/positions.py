@@ -5,7 +5,9 @@ with bookkeeping for every node (tens of seconds over a large code base). Instea
 positions are resolved per jit function: the function alone is wrapped in a
 one-statement module, positioned there, and shifted to where its ``def`` line
 really is. Where that cannot be verified (the ``def`` line is not found as
-expected), the whole module is positioned once as a fallback.
+expected), the whole module is positioned once as a fallback; where only the
+kernels were parsed (kernel_spans.py), the function's own piece, shifted to its
+first line.
 """
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from .kernels import JitFunction
 
 
 class PositionIndex:
-    def __init__(self, module: cst.Module, source: str):
+    def __init__(self, module: cst.Module, source: str, pieces: dict | None = None):
         self.module = module
+        self.pieces = pieces  # id(function node) -> kernel_spans.Piece, or None: the module is the whole file
+        self._piece_positions: dict[int, dict] = {}
         self.lines = source.splitlines()
         self._per_function: dict[int, tuple[dict, int, int]] = {}
         self._defs: dict[str, list[int]] | None = None
@@ -32,6 +36,8 @@ class PositionIndex:
             self._per_function[key] = self._position_function(fn)
         positions, dline, dcol = self._per_function[key]
         if positions is None or node not in positions:
+            if self.pieces is not None:
+                return self._in_piece(node, fn)
             cr = self._whole_module()[node]
             return Position(cr.start.line, cr.start.column), Position(cr.end.line, cr.end.column)
         cr: CodeRange = positions[node]
@@ -57,6 +63,15 @@ class PositionIndex:
             return None, 0, 0
         indent = len(real_text) - len(real_text.lstrip())
         return positions, real_line - syn_line, indent
+
+    def _in_piece(self, node: cst.CSTNode, fn: JitFunction) -> tuple[Position, Position]:
+        piece = self.pieces[id(fn.node)]
+        key = id(piece)
+        if key not in self._piece_positions:
+            self._piece_positions[key] = _positions(piece.module)
+        cr = self._piece_positions[key][node]
+        shift = piece.line_shift
+        return Position(cr.start.line + shift, cr.start.column), Position(cr.end.line + shift, cr.end.column)
 
     def _whole_module(self):
         if self._whole is None:
