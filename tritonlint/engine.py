@@ -134,7 +134,9 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
     facts = Analyzer(module, kernels, settings.target, settings.int64_pointers, launches, path).run()
     from .rules.base import RuleContext
 
-    ctx = RuleContext(module, kernels, facts, settings.target, settings.targets)
+    # a kernel parsed on its own (kernel_spans) is not in `module`: fixes find its def there
+    function_modules = {key: piece.module for key, piece in pieces.items()} if pieces else None
+    ctx = RuleContext(module, kernels, facts, settings.target, settings.targets, function_modules)
     findings: list[Finding] = []
     for rule_cls in sorted(_rules(), key=lambda r: r.order):
         if rule_cls.code in codes:
