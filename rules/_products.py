@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tritonlint import explain, rng
+from tritonlint import explain, int32_only, rng
 from tritonlint.diagnostics import Applicability
 from tritonlint.facts import Risk
 from tritonlint.values import Width
@@ -56,7 +56,7 @@ def merge_conflict(risks, all_risks=None, calls_only: bool = False) -> str | Non
     """Why widening these products would not compile, if it would not. A product
     that superseded inner ones is widened at its innermost index, so their joins
     count too. ``calls_only``: only the uses whose type must not change (random-number
-    offsets), not the joins (a fix that widens the variable's start keeps its joins)."""
+    offsets, block-pointer offsets and descriptor coordinates), not the joins (a fix that widens the variable's start keeps its joins)."""
     pending = list(risks)
     seen = set()
     while pending:
@@ -67,8 +67,8 @@ def merge_conflict(risks, all_risks=None, calls_only: bool = False) -> str | Non
         if all_risks is not None:
             pending.extend(all_risks[i] for i in r.inner)
         for name, stmt in r.merges:
-            if isinstance(stmt, cst.Call):
-                return rng.reason(name)
+            if isinstance(stmt, cst.Call):  # a use whose type must not change
+                return int32_only.reason(name) if int32_only.is_place(name) else rng.reason(name)
             if calls_only:
                 continue
             if isinstance(stmt, cst.FunctionDef):

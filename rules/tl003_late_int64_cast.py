@@ -140,13 +140,17 @@ def _move_cast(ctx: RuleContext, cast: LateCast, products: list[Risk]) -> NodeFi
         edit = NodeEdit(cast.node, cast.function, "replace", text)
         return NodeFix(Applicability.SAFE, "Move the int64 cast onto the index operand", (edit,))
     # The product lives in a variable: widen it where it is computed; the cast stays (harmless).
+    # That changes the variable's type everywhere it goes, so a product whose widening
+    # is only a suggestion (a join, an int32-only use) makes this one a suggestion too.
     edits = []
     for r in products:
         fix = _products.widen_index_fix(ctx, r)
         if fix is None:
             return None
         edits.extend(fix.edits)
-    return NodeFix(Applicability.SAFE, "Widen the index operand where the product is computed", tuple(edits))
+    fix = NodeFix(Applicability.SAFE, "Widen the index operand where the product is computed", tuple(edits))
+    reason = _products.merge_conflict(products, ctx.facts.risks)
+    return _products.display_only(fix, reason) if reason else fix
 
 
 def code_of_exact(node: cst.CSTNode) -> str:

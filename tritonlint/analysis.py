@@ -18,7 +18,7 @@ import fnmatch
 import re
 import libcst as cst
 
-from . import descriptors, joins, mixed_sums, rng, sizes
+from . import descriptors, int32_only, joins, mixed_sums, rng, sizes
 from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
@@ -799,7 +799,7 @@ class Analyzer:
                     return self.cast(node, base, func.value, dtype, env)
                 values = [self.eval(a.value, env) for a in node.args]
                 if base.width == Width.PTR and values and descriptors.is_method_access(node):
-                    self._constrain(values[:1], descriptors.COORDINATE)  # desc.load([m, k])
+                    int32_only.note(self.facts, node, values[:1], descriptors.COORDINATE)  # desc.load([m, k])
                 if method in _PASSTHROUGH or method in ("to",):
                     return base
                 if method in _FLOAT_FUNCS:
@@ -885,13 +885,13 @@ class Analyzer:
                 v = self.eval(p, env)  # shape/strides are widened to int64 by Triton itself
                 shape_value = v if p is shape else shape_value
                 if member == "make_block_ptr" and i == 3:
-                    self._constrain([v], "a block-pointer offset (Triton requires int32 there)")
+                    int32_only.note(self.facts, node, [v], int32_only.BLOCK_POINTER_OFFSET)
             for k, v in kw.items():
                 if k != "base":
                     value = self.eval(v, env)
                     shape_value = value if v is shape else shape_value
                     if k == "offsets":
-                        self._constrain([value], "a block-pointer offset (Triton requires int32 there)")
+                        int32_only.note(self.facts, node, [value], int32_only.BLOCK_POINTER_OFFSET)
             if member in descriptors.MAKE:
                 # ... except a descriptor's shape, which is converted to int32 (TL008)
                 self.facts.descriptor_shapes.setdefault(id(node), descriptors.DescriptorShape(
@@ -901,11 +901,11 @@ class Analyzer:
         if member in descriptors.ACCESS:  # tl.load_tensor_descriptor(desc, [m, k])
             values = [self.eval(p, env) for p in pos] + [self.eval(v, env) for v in kw.values()]
             if len(pos) > 1:
-                self._constrain(values[1:2], descriptors.COORDINATE)
+                int32_only.note(self.facts, node, values[1:2], descriptors.COORDINATE)
             return Value(Width.OTHER)
         if member == "advance":
             for p in pos[1:]:
-                self._constrain([self.eval(p, env)], "a block-pointer offset (Triton requires int32 there)")
+                int32_only.note(self.facts, node, [self.eval(p, env)], int32_only.BLOCK_POINTER_OFFSET)
             return self.eval(pos[0], env) if pos else Value(Width.PTR)
         if member == "cast":
             if not pos:
