@@ -18,11 +18,12 @@ import fnmatch
 import re
 import libcst as cst
 
-from . import descriptors, int32_only, joins, mixed_sums, rng, sizes
+from . import descriptors, int32_only, joins, mixed_sums, rng, sizes, static_paths
 from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
 from .launch_facts import KernelLaunches, LaunchIndex, bind_param, bind_program_id
+from .static_paths import StaticPath
 from .walk import contains, names, walk
 from .values import (
     BLOCK_LITERAL_MAX,
@@ -134,6 +135,7 @@ class _Frame:
         self.loop_entries: list[dict[str, Value]] = []
         self.launches: KernelLaunches | None = None  # the launches of the kernel being run
         self.bounds: FunctionBounds | None = None  # set by the analyzer, once per function node
+        self.path = StaticPath()  # the constexpr branches being interpreted
 
 
 class Analyzer:
@@ -335,15 +337,19 @@ class Analyzer:
                 self.exec_small(small, env)
         elif isinstance(stmt, cst.If):
             self.eval(stmt.test, env)
+            static = self._is_static(stmt.test)
+            condition = code_of(stmt.test) if static else None
             then_env = dict(env)
-            self.exec_block(stmt.body.body, then_env)
+            with self.frame.path.branch(condition, True):
+                self.exec_block(stmt.body.body, then_env)
             else_env = dict(env)
             if stmt.orelse is not None:
-                if isinstance(stmt.orelse, cst.If):
-                    self.exec_stmt(stmt.orelse, else_env)
-                else:
-                    self.exec_block(stmt.orelse.body.body, else_env)
-            if not self._is_static(stmt.test):
+                with self.frame.path.branch(condition, False):
+                    if isinstance(stmt.orelse, cst.If):
+                        self.exec_stmt(stmt.orelse, else_env)
+                    else:
+                        self.exec_block(stmt.orelse.body.body, else_env)
+            if not static:
                 self._check_merge(then_env, else_env, stmt, None)
                 _merge_into(env, then_env, else_env)
             else:
@@ -1118,6 +1124,8 @@ class Analyzer:
         rid = self._new_id()
         self._risk_by_node[key] = rid
         risk = Risk(rid, kind, node, self.frame.fn, code_of(node), result, **fields)
+        if self._frames:
+            risk.made_under = self.frame.path.current()
         if self._frames and self.frame.launches is not None:
             risk.host_guard = self.frame.launches.guard
         self.facts.risks[rid] = risk
@@ -1125,8 +1133,11 @@ class Analyzer:
 
     def sink(self, value: Value, node, use_node, pointer: Value | None = None) -> None:
         """``value`` becomes part of an address at ``use_node``, into ``pointer``'s tensor."""
+        here = self.frame.path.current() if self._frames else frozenset()
         for rid in value.risks:
             risk = self.facts.risks[rid]
+            if static_paths.contradicts(risk.made_under, here):
+                continue  # made for the other specialisation of a constexpr test
             if not any(u.node is use_node for u in risk.uses):
                 risk.uses.append(Use(use_node, self.frame.fn, _clip(code_of(use_node)), pointer))
 

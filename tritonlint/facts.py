@@ -58,6 +58,9 @@ class Risk:
     inner: list[int] = field(default_factory=list)
     #: every launch of the kernel checks the int32 range first (path:line of the check)
     host_guard: str | None = None
+    #: the constexpr branch outcomes it was computed under (``static_paths``): it only
+    #: reaches the addresses those specialisations compile
+    made_under: frozenset = frozenset()
 
 
 @dataclass
