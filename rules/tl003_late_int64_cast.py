@@ -24,7 +24,9 @@ class LateInt64Cast(Rule):
 Finds `(a * b).to(tl.int64)` and `tl.cast(a * b, tl.int64)` where `a * b` is an
 int32 index x stride product, directly or through a variable, also inside a sum
 that is int64 already (`tl.cast(pid * C + cols, tl.int64)` with `cols` int64: the
-product is computed in int32 before the sum promotes it).
+product is computed in int32 before the sum promotes it), when the widened value
+becomes part of an address. A widened value that only ever is data (a hash, a
+statistic, a packed sort key) is not pointer arithmetic and is not reported.
 
 ## Why is this bad
 The multiply has already happened in int32: the cast sign-extends the wrapped
@@ -106,6 +108,8 @@ def k(x_ptr, stride):
         for cast in ctx.facts.late_casts.values():
             if cast.coordinate:
                 continue  # widened before the multiply that forms the offset: the right place
+            if not cast.reaches_address:
+                continue  # data (a hash, a statistic): no pointer arithmetic wraps
             risks = [ctx.facts.risks[r] for r in sorted(cast.risks)]
             products = [r for r in risks if r.kind == "product"]
             if not products:

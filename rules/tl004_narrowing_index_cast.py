@@ -18,7 +18,8 @@ class NarrowingIndexCast(Rule):
 Finds `.to(tl.int32)`, `.to(tl.uint32)` and `tl.cast(x, tl.int32)` applied to a value
 that was wider (int64, or loaded from memory with an unknown element type) when the
 narrowed value then takes part in an int32 index x stride product that reaches an
-address.
+address (directly, or widened too late on its way there; one that only ever is data
+is not reported).
 
 ## Why is this bad
 Sequence offsets (`cu_seqlens`, `query_start_loc`) are often narrowed on load
@@ -86,7 +87,7 @@ def k(x_ptr, cu_seqlens, stride_t):
     def check(self, ctx: RuleContext):
         for narrowing in ctx.facts.narrowings.values():
             fed = [ctx.facts.risks[r] for r in sorted(narrowing.feeds)]
-            live = [r for r in fed if r.uses or r.late_casts]
+            live = [r for r in fed if r.uses or any(ctx.facts.late_casts[c].reaches_address for c in r.late_casts)]
             if not live:
                 continue
             products = ", ".join(f"`{r.code}`" for r in live[:3])

@@ -1133,6 +1133,8 @@ class Analyzer:
 
     def sink(self, value: Value, node, use_node, pointer: Value | None = None) -> None:
         """``value`` becomes part of an address at ``use_node``, into ``pointer``'s tensor."""
+        for cid in value.casts:
+            self.facts.late_casts[cid].reaches_address = True
         here = self.frame.path.current() if self._frames else frozenset()
         for rid in value.risks:
             risk = self.facts.risks[rid]

@@ -77,6 +77,9 @@ class LateCast:
     #: widened a coordinate that is scaled again afterwards (``(i * H).to(tl.int64) * K``):
     #: the cast comes before the big multiply, which is the right place
     coordinate: bool = False
+    #: the widened value becomes part of an address; one that never does is data (a
+    #: hash, a statistic), whatever wrapped in it
+    reaches_address: bool = False
 
 
 @dataclass
