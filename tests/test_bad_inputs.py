@@ -75,6 +75,16 @@ def test_inputs_that_crashed_the_native_parser_get_e999_and_the_others_are_check
     assert "good.py:8:22: TL002" in r.stdout
 
 
+def test_a_sum_of_500_terms_outside_the_reported_statements_is_linted():
+    # Only the statements that hold a finding are rendered for positions
+    # (statement_positions.py): a 500-term sum that libcst's whole-function
+    # rendering could not get through no longer costs the kernel its findings.
+    text = kernel_with(" + ".join(["n"] * 500))
+    result = check_source(text, "long_sum.py", Settings())
+    assert result.error is None
+    assert [(d.code, d.start.line) for d in result.diagnostics] == [("TL002", 9)]
+
+
 def test_nesting_cpython_rejects_is_e999_not_linted(tmp_path, capsys):
     # 201 to 1,000 levels: libcst parses them, CPython does not, so the kernel cannot run
     (tmp_path / "k.py").write_text(kernel_with("(" * 300 + "pid * n" + ")" * 300))
@@ -85,9 +95,9 @@ def test_nesting_cpython_rejects_is_e999_not_linted(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("fix", [False, True], ids=["check", "fix"])
-def test_a_sum_of_500_terms_is_e999_with_exit_2_and_the_others_are_checked(tmp_path, capsys, fix):
+def test_a_sum_of_1500_terms_is_e999_with_exit_2_and_the_others_are_checked(tmp_path, capsys, fix):
     # CPython compiles it; libcst's recursive passes exceed Python's recursion limit
-    (tmp_path / "long_sum.py").write_text(kernel_with(" + ".join(["n"] * 500)))
+    (tmp_path / "long_sum.py").write_text(kernel_with(" + ".join(["n"] * 1500)))
     (tmp_path / "good.py").write_text(GOOD)
     code, out = lint(capsys, *(["--fix"] if fix else []), tmp_path / "good.py", tmp_path / "long_sum.py")
     assert code == 2

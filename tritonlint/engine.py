@@ -113,7 +113,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
     # (kernel_spans.py); otherwise the whole file, as libcst reads it.
     trees = parse_kernels(text, tree)
     if trees is not None:
-        module, kernels, pieces = trees.module, trees.kernels, trees.pieces
+        module, kernels = trees.module, trees.kernels
     else:
         try:
             module = cst.parse_module(text)
@@ -123,7 +123,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
         except ValueError as e:  # pragma: no cover - pathological input
             result.error = ParseError(path, 1, 1, f"cannot parse: {e}")
             return result
-        kernels, pieces = find_kernels(module), None
+        kernels = find_kernels(module)
     result.kernels = len(kernels.kernels)
     if not kernels.kernels:
         return result
@@ -135,7 +135,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
     from .rules.base import RuleContext
 
     # a kernel parsed on its own (kernel_spans) is not in `module`: fixes find its def there
-    function_modules = {key: piece.module for key, piece in pieces.items()} if pieces else None
+    function_modules = {key: piece.module for key, piece in trees.pieces.items()} if trees is not None else None
     ctx = RuleContext(module, kernels, facts, settings.target, settings.targets, function_modules)
     findings: list[Finding] = []
     for rule_cls in sorted(_rules(), key=lambda r: r.order):
@@ -149,7 +149,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
     audit_noqa = UNUSED_NOQA in codes and bool(sup.directives)
     if not reported and not audit_noqa:
         return result
-    positions = PositionIndex(module, text, pieces)
+    positions = PositionIndex(module, text, trees)
     seen: set[tuple] = set()
     for f, v in reported:
         d = _to_diagnostic(f, path, positions, sup, v)

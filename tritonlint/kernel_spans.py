@@ -58,6 +58,8 @@ class KernelTrees:
     module: cst.Module
     kernels: ModuleKernels
     pieces: dict[int, Piece]  # id(jit function node) -> the piece it was parsed in
+    functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef]  # id(jit function node) -> its ast twin
+    lines: list[str]  # the file's lines, with their line breaks
 
 
 def parse_kernels(text: str, tree: ast.Module) -> KernelTrees | None:
@@ -89,6 +91,7 @@ def _parse(walk: _Walk, lines: list[str], indent: str, newline: str) -> KernelTr
                  or fn.name in wrapped_names for fn, _ in walk.functions]
     functions: list[tuple[int, cst.FunctionDef, int]] = []  # (walk index, node, ordinal)
     pieces: dict[int, Piece] = {}
+    twins: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     outer = None  # the outermost jit function parsed last: those nested in it are in its tree
     for i, (fn, _) in enumerate(walk.functions):
         if not is_kernel[i] or (outer is not None and _within(fn, outer)):
@@ -106,11 +109,12 @@ def _parse(walk: _Walk, lines: list[str], indent: str, newline: str) -> KernelTr
         for (j, _), (node, _) in zip(inside, found):
             functions.append((j, node, walk.functions[j][1]))
             pieces[id(node)] = piece
+            twins[id(node)] = walk.functions[j][0]
         outer = fn
     functions.sort(key=lambda t: t[0])  # the walk's order (a try's else before its handlers)
     kernels = kernels_of(imports, [(node, ordinal) for _, node, ordinal in functions], wrapped)
     module = cst.Module(body=header.body, default_indent=indent, default_newline=newline)
-    return KernelTrees(module, kernels, pieces)
+    return KernelTrees(module, kernels, pieces, twins, lines)
 
 
 class _Walk:
@@ -171,13 +175,13 @@ class _Walk:
     def _on_header_line(self, first: ast.stmt) -> bool:
         """A block whose first statement follows the colon on its line (a suite)."""
         line = self.lines[first.lineno - 1]
-        return bool(_prefix(line, first.col_offset).strip())
+        return bool(chars_before(line, first.col_offset).strip())
 
     def source(self, stmt: ast.stmt) -> str:
         """The statement's text exactly (from its first character to its last)."""
         first, last = stmt.lineno - 1, stmt.end_lineno - 1
-        start = len(_prefix(self.lines[first], stmt.col_offset))
-        end = len(_prefix(self.lines[last], stmt.end_col_offset))
+        start = len(chars_before(self.lines[first], stmt.col_offset))
+        end = len(chars_before(self.lines[last], stmt.end_col_offset))
         if first == last:
             return self.lines[first][start:end]
         return self.lines[first][start:] + "".join(self.lines[first + 1:last]) + self.lines[last][:end]
@@ -260,7 +264,7 @@ def _default_indent(tree: ast.Module, lines: list[str]) -> str | None:
             if not body:
                 continue
             line = lines[body[0].lineno - 1]
-            before = _prefix(line, body[0].col_offset)
+            before = chars_before(line, body[0].col_offset)
             if before.strip():
                 continue  # a one-line suite
             if not before or before.strip(" \t"):
@@ -292,7 +296,7 @@ def _bodies(stmt: ast.stmt, lines: list[str]):
 
 
 
-def _prefix(line: str, col: int) -> str:
+def chars_before(line: str, col: int) -> str:
     """The text of ``line`` before the UTF-8 byte offset ``col`` (ast's columns)."""
     if line.isascii():
         return line[:col]

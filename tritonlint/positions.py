@@ -7,31 +7,46 @@ one-statement module, positioned there, and shifted to where its ``def`` line
 really is. Where that cannot be verified (the ``def`` line is not found as
 expected), the whole module is positioned once as a fallback; where only the
 kernels were parsed (kernel_spans.py), the function's own piece, shifted to its
-first line.
+first line, and only the statements that hold the nodes asked for are rendered
+(statement_positions.py).
 """
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .diagnostics import Position
 from .kernels import JitFunction
+from .statement_positions import FunctionPositions
+
+if TYPE_CHECKING:
+    from .kernel_spans import KernelTrees
 
 
 class PositionIndex:
-    def __init__(self, module: cst.Module, source: str, pieces: dict | None = None):
+    def __init__(self, module: cst.Module, source: str, trees: KernelTrees | None = None):
         self.module = module
-        self.pieces = pieces  # id(function node) -> kernel_spans.Piece, or None: the module is the whole file
+        self.trees = trees  # what kernel_spans.py parsed, or None: the module is the whole file
+        self.pieces = trees.pieces if trees is not None else None
         self._piece_positions: dict[int, dict] = {}
-        self.lines = source.splitlines()
+        self._by_statement: dict[int, FunctionPositions | None] = {}
+        # where kernel_spans parsed, lines as Python counts them (str.splitlines also
+        # breaks at a form feed, which put every def line below one a line too low)
+        self.lines = [line.rstrip("\r\n") for line in trees.lines] if trees is not None else source.splitlines()
         self._per_function: dict[int, tuple[dict, int, int]] = {}
         self._defs: dict[str, list[int]] | None = None
         self._whole: dict | None = None
 
     def range(self, node: cst.CSTNode, fn: JitFunction) -> tuple[Position, Position]:
         key = id(fn.node)
+        if self.trees is not None:
+            found = self._statement_positions(fn)
+            found = found.range(node) if found is not None else None
+            if found is not None:
+                return found
         if key not in self._per_function:
             self._per_function[key] = self._position_function(fn)
         positions, dline, dcol = self._per_function[key]
@@ -46,15 +61,32 @@ class PositionIndex:
             Position(cr.end.line + dline, cr.end.column + dcol),
         )
 
+    def _statement_positions(self, fn: JitFunction) -> FunctionPositions | None:
+        key = id(fn.node)
+        if key not in self._by_statement:
+            twin = self.trees.functions.get(key)
+            found = None
+            if twin is not None:
+                found = FunctionPositions.build(fn.node, twin, self.trees.lines, self.module.default_indent,
+                                                self.module.default_newline)
+            self._by_statement[key] = found
+        return self._by_statement[key]
+
+    def _def_line(self, fn: JitFunction) -> int | None:
+        twin = self.trees.functions.get(id(fn.node)) if self.trees is not None else None
+        if twin is not None:
+            return twin.lineno  # ast's own
+        if self._defs is None:
+            self._defs = _def_lines(self.lines)  # once per file: a scan per function is quadratic
+        found = self._defs.get(fn.name, [])
+        return found[fn.ordinal] if fn.ordinal < len(found) else None
+
     def _position_function(self, fn: JitFunction):
         synthetic = cst.Module(body=[fn.node], default_indent=self.module.default_indent,
                                default_newline=self.module.default_newline)
         positions = _positions(synthetic)
         syn_line = positions[fn.node.name].start.line
-        if self._defs is None:
-            self._defs = _def_lines(self.lines)  # once per file: a scan per function is quadratic
-        found = self._defs.get(fn.name, [])
-        real_line = found[fn.ordinal] if fn.ordinal < len(found) else None
+        real_line = self._def_line(fn)
         if real_line is None:
             return None, 0, 0
         real_text = self.lines[real_line - 1]
@@ -85,8 +117,8 @@ def _positions(module: cst.Module):
     again. Falls back to the public API if libcst's internals ever change."""
     try:
         provider = PositionProvider()
-        provider._gen_impl(module)  # noqa: SLF001 - see docstring
-        return provider._computed  # noqa: SLF001
+        provider._gen_impl(module)
+        return provider._computed
     except Exception:  # pragma: no cover - only on an incompatible libcst
         return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
