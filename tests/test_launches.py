@@ -485,6 +485,11 @@ def write(cache, meta):
                                       ("runner.py", runner.replace("slot_mapping", "indices"))])
     assert len(check_source(backend.replace("meta.slot_mapping", "indices"), "backend.py", STRICT,
                             launches=generic).diagnostics) == 1
+    # an allocation through a helper whose dtype comes lines after the attribute
+    spread = runner.replace("torch.zeros(n, dtype=torch.int64)", "self._buffer(\n            n,\n            dtype=torch.int64,\n        )")
+    assert "dtype=torch.int64" in spread and "self._buffer(\n" in spread
+    assert check_source(backend, "backend.py", STRICT,
+                        launches=LaunchIndex.from_texts([("backend.py", backend), ("runner.py", spread)])).diagnostics == []
     # allocated with two widths in the run: the name says nothing
     mixed = LaunchIndex.from_texts([("backend.py", backend), ("runner.py", runner),
                                     ("other.py", runner.replace("torch.int64", "torch.int32"))])

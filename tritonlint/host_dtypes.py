@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterable
 
 from .launches import dtype_of, self_attribute_assignments
 
-#: cheap prefilter: an attribute assigned on a line that also names an integer dtype
-_ALLOCATION = re.compile(r"self\.\w+\s*(?::[^=\n]*)?=.*(?:torch\.(?:int64|long|int32|int16|int8|uint8)|\.long\(\)|\.int\(\))")
+#: cheap prefilter: an attribute assigned where an integer dtype follows, on the same
+#: line or within the next few (an allocation whose arguments are wrapped:
+#: ``self.slot_mapping = self._make_buffer(\n    n, dtype=torch.int64\n)``)
+_SPAN = 6
+_DTYPE = re.compile(r"torch\.(?:int64|long|int32|int16|int8|uint8)|\.long\(\)|\.int\(\)")
+_ATTRIBUTE_ASSIGNED = re.compile(r"^[ \t]*self\.\w+\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 
 
 def attribute_dtypes(texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
@@ -28,19 +33,46 @@ def attribute_dtypes(texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
 
 def file_widths(text: str) -> dict[str, set[bool]]:
     """One file's share: the widths its allocations show, by attribute name (what
-    the cache keeps per file, so a warm run does not parse the file again)."""
+    the cache keeps per file, so a warm run does not parse the file again). Only the
+    assignments the prefilter finds are parsed, each on its own: most files that
+    allocate an index tensor are large, and a whole-file parse cost more than the
+    rest of this reading."""
     seen: dict[str, set[bool]] = {}
-    if not _ALLOCATION.search(text):
+    if not _DTYPE.search(text):
         return seen
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return seen
-    for name, value in self_attribute_assignments(ast.walk(tree)):
-        width = dtype_of(value)
-        if width is not None:
-            seen.setdefault(name, set()).add(width)
+    lines = None
+    line, counted = 0, 0
+    for match in _ATTRIBUTE_ASSIGNED.finditer(text):
+        end = match.end()
+        for _ in range(_SPAN + 1):
+            nxt = text.find("\n", end)
+            end = len(text) if nxt < 0 else nxt + 1
+        if not _DTYPE.search(text, match.end(), end):
+            continue
+        if lines is None:
+            lines = text.splitlines()
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        statement = _statement(lines, line)
+        if statement is None:
+            continue
+        for name, value in self_attribute_assignments([statement]):
+            width = dtype_of(value)
+            if width is not None:
+                seen.setdefault(name, set()).add(width)
     return seen
+
+
+def _statement(lines: list[str], first: int, most: int = _SPAN + 2) -> ast.stmt | None:
+    """The statement that starts on line ``first``: the fewest lines from there that
+    parse, dedented (an assignment inside a method)."""
+    for end in range(first + 1, min(first + most, len(lines)) + 1):
+        try:
+            body = ast.parse(textwrap.dedent("\n".join(lines[first:end]))).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        return body[0] if len(body) == 1 else None
+    return None
 
 
 def merge(per_file: Iterable[dict[str, set[bool]]]) -> dict[str, bool]:
