@@ -339,9 +339,30 @@ def test_two_positions_along_one_dimension_do_not_add_their_extents():
     assert codes_by_expr(POSITION_IN_A_SEQUENCE, STRICT) == {"(i_tc0 + i) * H * BC": "unrealistic"}
     assert sizes.expression_max(sizes.parse_expression("(start + i) * H"), sizes.DEFAULTS,
                                 unknown=lambda n: sizes.DEFAULTS["tokens"], letter=lambda k: 128) == 2**20 * 128
-    # a product and a position are different things: their extents still add
+    # a flattened coordinate stays below the product of what it flattens: i_h < H
     assert sizes.expression_max(sizes.parse_expression("bos * H + i_h"), sizes.DEFAULTS,
-                                unknown=lambda n: None, letter=lambda k: 128) == 2**20 * 128 + 128
+                                unknown=lambda n: None, letter=lambda k: 128) == 2**20 * 128
+    # a position plus a product it is not inside of still adds (a sequence start plus a
+    # chunk's offset), and so does a literal
+    assert sizes.expression_max(sizes.parse_expression("bos + i_t * 64"), sizes.DEFAULTS,
+                                unknown=lambda n: None, letter=lambda k: 128) == 2**20 + 2**20 * 64
+    assert sizes.expression_max(sizes.parse_expression("pid * 4 + 1000"), sizes.DEFAULTS,
+                                unknown=lambda n: 2**20, letter=lambda k: 128) == 2**22 + 1000
+
+
+def test_a_flattened_coordinate_at_the_table_corner_does_not_wrap():
+    # (bos * H + i_h) * 16 over a million tokens and 128 heads is at most 2**31 - 16:
+    # the head index stays below H
+    source = HEADER + """
+@triton.jit
+def per_head_rows(a_ptr, cu_seqlens, H: tl.constexpr):
+    i_n = tl.program_id(0)
+    i_h = tl.program_id(1)
+    bos = tl.load(cu_seqlens + i_n)
+    tl.store(a_ptr + (bos * H + i_h) * 16, 0.0)
+"""
+    assert codes_by_expr(source, STRICT) == {"(bos * H + i_h) * 16": "unrealistic"}
+    assert codes_by_expr(source.replace("* 16, 0.0", "* 32, 0.0"), STRICT) == {"(bos * H + i_h) * 32": "realistic"}
 
 
 def test_a_built_stride_never_exceeds_what_its_names_say():

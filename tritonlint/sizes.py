@@ -169,6 +169,14 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> in
                     # `start + i`, `bos + t`: two positions along one dimension make a
                     # position along it (masked or in bounds), not the sum of two extents
                     return max(left, right)
+                for scaled, inner, total, extra in ((n.left, n.right, left, right), (n.right, n.left, right, left)):
+                    if _position_kind(inner) is not None and isinstance(scaled, ast.BinOp) \
+                            and isinstance(scaled.op, ast.Mult):
+                        sizes_ = [size(f) for f in (scaled.left, scaled.right) if _position_kind(f) is None]
+                        if any(f is not None and f >= extra for f in sizes_):
+                            # `i_b * H + i_h` with i_h below H: a flattened coordinate
+                            # stays below the product of the extents it flattens
+                            return total
                 return left + right
             if isinstance(n.op, (ast.FloorDiv, ast.Div)) and _literal(n.right):
                 return -(-left // max(n.right.value, 1))  # `n // 4`: a quarter of n, rounded up
