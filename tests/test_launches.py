@@ -859,3 +859,24 @@ def test_a_quotient_the_host_names_is_of_the_kind_its_name_says():
     bound = LaunchIndex.from_texts([("k.py", source)]).for_kernel("rows_kernel", ["x_ptr", "n_rows", "n_blocks",
                                                                                     "BLOCK"])
     assert bound.axis(0).kind == "batch" and bound.param("n_rows").kind == "batch"
+
+
+def test_a_chained_rank_assert_shows_every_rank_it_names():
+    source = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def rows_kernel(x_ptr, w_ptr, stride_xm, stride_xk, K, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    k = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(x_ptr + pid * stride_xm + k * stride_xk, 0.0, mask=k < K)
+
+
+def launch(x, w):
+    assert w.dim() == x.dim() == 2
+    rows_kernel[(x.shape[0], triton.cdiv(x.shape[1], 64))](x, w, x.stride(0), x.stride(1), x.shape[1], BLOCK=64)
+'''
+    (launch,) = read_launches(source, "k.py", {"rows_kernel"})
+    assert launch.args[3].ndim == 2 and launch.args[3].unit_stride
+    assert tiers_of(source)["k * stride_xk"] == "unrealistic"

@@ -270,10 +270,12 @@ class _Scope:
             for v in test.values:
                 self._shape_assert(v)
             return
-        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        if not (isinstance(test, ast.Compare) and all(isinstance(op, ast.Eq) for op in test.ops)):
             return
-        left, right = test.left, test.comparators[0]
-        for a, b in ((left, right), (right, left)):
+        # `a.dim() == b.dim() == 2` asserts every operand of the chain equal
+        operands = [test.left, *test.comparators]
+        pairs = [(a, b) for a in operands for b in operands if a is not b]
+        for a, b in pairs:
             if isinstance(a, ast.Attribute) and a.attr == "dtype" and isinstance(a.value, ast.Name):
                 dtype = _dtype_name(b)
                 if dtype in _INT64_DTYPES | _NARROW_DTYPES:
