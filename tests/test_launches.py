@@ -880,3 +880,32 @@ def launch(x, w):
     (launch,) = read_launches(source, "k.py", {"rows_kernel"})
     assert launch.args[3].ndim == 2 and launch.args[3].unit_stride
     assert tiers_of(source)["k * stride_xk"] == "unrealistic"
+
+
+PERSISTENT_UNROLLED = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def unrolled_copy(x_ptr, y_ptr, n, UNROLL: tl.constexpr, BLOCK: tl.constexpr):
+    pid = tl.program_id(0)
+    start = pid * UNROLL * BLOCK
+    for u in tl.static_range(UNROLL):
+        offs = start + u * BLOCK + tl.arange(0, BLOCK)
+        tl.store(y_ptr + offs, tl.load(x_ptr + offs, mask=offs < n), mask=offs < n)
+
+
+def launch(x, y, NUM_SMS):
+    n = x.numel()
+    grid = (GRID,)
+    unrolled_copy[grid](x, y, n, UNROLL=4, BLOCK=1024)
+'''
+
+
+def test_a_composite_index_is_sized_by_what_the_launch_says_of_its_parts():
+    # a persistent grid of at most one program per core: pid * 4 * 1,024 stays small
+    capped = PERSISTENT_UNROLLED.replace("GRID", "min(triton.cdiv(n, 4 * 1024), NUM_SMS)")
+    assert tiers_of(capped)["pid * UNROLL * BLOCK"] == "unrealistic"
+    # one program per block of all the elements: the same product spans the tensor
+    flat = PERSISTENT_UNROLLED.replace("GRID", "triton.cdiv(n, 4 * 1024)")
+    assert tiers_of(flat)["pid * UNROLL * BLOCK"] == "realistic"

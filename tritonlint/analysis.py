@@ -151,6 +151,8 @@ class Analyzer:
         self.target = target
         self.facts = Facts()
         self._risk_by_node: dict[int, int] = {}
+        #: the value each evaluated name had (by node), for the parts of composite indices
+        self._name_values: dict[int, Value] = {}
         self._cast_by_node: dict[int, int] = {}
         self._narrow_by_node: dict[int, int] = {}
         self._next_id = 0
@@ -575,7 +577,9 @@ class Analyzer:
             return Value(Width.FLOAT)
         if isinstance(node, cst.Name):
             if node.value in env:
-                return env[node.value]
+                value = env[node.value]
+                self._name_values[id(node)] = value
+                return value
             if node.value in ("True", "False"):
                 return Value(Width.BOOL, const=int(node.value == "True"))
             if node.value in self._globals:
@@ -768,7 +772,7 @@ class Analyzer:
             st_node, st_val = (right_node, b) if index_is_left else (left_node, a)
             idx_val = self._masked_index(idx_node, idx_val)
             risk = self._risk(node, kind="product", result=out,
-                              index=Operand(idx_node, idx_val, code_of(idx_node)),
+                              index=Operand(idx_node, idx_val, code_of(idx_node), self._parts(idx_node)),
                               stride=Operand(st_node, st_val, code_of(st_node)))
             for n in a.narrowed | b.narrowed:
                 risk.narrowings.add(n)
@@ -1112,6 +1116,26 @@ class Analyzer:
         if kind is None or sizes.is_outer(kind):
             return idx_val
         return idx_val.with_(kind=kind, host=f"masked below `{code_of(bound_node)}`")
+
+    def _parts(self, node: cst.CSTNode) -> dict[str, Value] | None:
+        """The values of the names a composite index is built from (`i_t * 16 + i`):
+        the verdict sizes each part by what the analysis knows of it (a bound, what
+        its grid axis counts) as well as by its name. A name bound to two different
+        values in the expression says nothing."""
+        if isinstance(node, cst.Name):
+            return None
+        parts: dict[str, Value] = {}
+        clashes: set[str] = set()
+        for n in names(node):
+            value = self._name_values.get(id(n))
+            if value is None:
+                continue
+            if n.value in parts and parts[n.value] != value:
+                clashes.add(n.value)
+            parts[n.value] = value
+        for name in clashes:
+            del parts[name]
+        return parts or None
 
     def _new_id(self) -> int:
         self._next_id += 1

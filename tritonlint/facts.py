@@ -18,6 +18,8 @@ class Operand:
     node: cst.BaseExpression
     value: Value
     code: str  # source text, normalised
+    #: for a composite index (`i_t * 16 + i`): the value of each name it is built from
+    parts: dict[str, Value] | None = None
 
 
 @dataclass

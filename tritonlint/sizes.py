@@ -138,9 +138,10 @@ def narrow_row(tensor: str) -> str | None:
     return None
 
 
-def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> int | None:
+def expression_max(node: ast.expr, table: dict[str, int], unknown, letter, resolve=None) -> int | None:
     """The realistic maximum of a size or index expression (``1 + num_spec``,
-    ``(i_b * H + i_h) * K``) from what its names count. A single letter that names an
+    ``(i_b * H + i_h) * K``) from what its names count, and from ``resolve(name)``,
+    what the analysis knows of a name's value (None: nothing). A single letter that names an
     inner kind (``D``, ``K``) means different things in different kernels:
     ``letter(kind)`` sizes it. ``unknown(name)`` sizes a name the table does not know
     (None: the whole expression is unknown)."""
@@ -149,12 +150,19 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter) -> in
             return abs(n.value)
         if isinstance(n, (ast.Name, ast.Attribute)):
             name = n.id if isinstance(n, ast.Name) else n.attr
+            known = resolve(name) if resolve is not None and isinstance(n, ast.Name) else None
             kind = kind_of_name(name)
             if kind is None:
-                return unknown(name)
-            if len(name) == 1 and not is_outer(kind):
-                return letter(kind)
-            return table[kind]
+                by_name = unknown(name)
+            elif len(name) == 1 and not is_outer(kind):
+                by_name = letter(kind)
+            else:
+                by_name = table[kind]
+            # what the analysis knows of the value (a bound, its grid axis) and what its
+            # name says both hold: the smaller is the realistic size
+            if known is not None:
+                return known if by_name is None else min(known, by_name)
+            return by_name
         if isinstance(n, ast.Subscript):
             return size(n.value)  # `offs[:, None]`
         if isinstance(n, ast.UnaryOp):

@@ -79,14 +79,14 @@ class Extent:
     proven: bool = False
 
 
-def index_extent(value: Value, code: str, table: dict[str, int]) -> Extent:
+def index_extent(value: Value, code: str, table: dict[str, int], parts: dict[str, Value] | None = None) -> Extent:
     """What an index runs over. The launch says it best (a grid axis, a host size, a
     mask against a dimension); then the nearest name that says what it runs over:
     the index's own text, then its provenance from the closest definition outwards
     (an offset built from `pid_m` and `cols` is judged by its own name, not by the
     largest kind among everything it was computed from)."""
     best: Extent | None = None
-    composite = _expr_max(code, table) if "*" in code else None
+    composite = _expr_max(code, table, parts) if "*" in code else None
     if composite is not None:
         # a coordinate built from a product (`(i_b * H + i_h) * K`): as large as the
         # dimensions it flattens
@@ -207,16 +207,34 @@ def _built_stride(code: str, table: dict[str, int], per_head: bool) -> int | Non
     return sizes.expression_max(node, table, unknown=unknown, letter=letter)
 
 
-def _expr_max(code: str, table: dict[str, int]) -> int | None:
+def _expr_max(code: str, table: dict[str, int], parts: dict[str, Value] | None = None) -> int | None:
     """The realistic maximum of an index expression; a name that says nothing is one
-    head when it is a constexpr-style size (`DV`), tokens otherwise (an index)."""
+    head when it is a constexpr-style size (`DV`), tokens otherwise (an index). A part
+    whose value the analysis knows is sized by that too (``part_size``)."""
     node = sizes.parse_expression(code)
     if node is None:
         return None
     # inside a flattened coordinate a single letter is a per-head size (`* H + h) * K`)
     return sizes.expression_max(node, table, unknown=lambda name: (
         table["head_dim"] if name and name.isupper() else table["tokens"]),
-        letter=lambda kind: min(table[kind], table["head_dim"]))
+        letter=lambda kind: min(table[kind], table["head_dim"]),
+        resolve=(lambda name: part_size(parts.get(name), table)) if parts else None)
+
+
+def part_size(value: Value | None, table: dict[str, int]) -> int | None:
+    """How many values a part of a composite index takes, from what the analysis knows:
+    a constant is itself (a size it is scaled by), a bound b allows b + 1 values, and a
+    kind the launch gives (a grid axis over cores) its realistic maximum."""
+    if value is None:
+        return None
+    if value.const is not None:
+        return abs(value.const)
+    out = None
+    if value.bound is not None:
+        out = value.bound + 1
+    if value.kind in sizes.NOUNS:
+        out = table[value.kind] if out is None else min(out, table[value.kind])
+    return out
 
 
 def _small_tensors(risk: Risk, table: dict[str, int]) -> str | None:
@@ -280,7 +298,7 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
             return Verdict(BOUNDED, f"`{st.code}` = {st.value.const:,} is a mixing constant, not a stride")
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
-        e = index_extent(idx.value, idx.code, table)
+        e = index_extent(idx.value, idx.code, table, idx.parts)
         if _steps_along_a_row(idx.value, st.value, e):
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` runs along a row ({e.why}) and "
                                         f"`{st.code}` is the stride of a dimension after the first{_host(st.value)} "
