@@ -909,3 +909,28 @@ def test_a_composite_index_is_sized_by_what_the_launch_says_of_its_parts():
     # one program per block of all the elements: the same product spans the tensor
     flat = PERSISTENT_UNROLLED.replace("GRID", "triton.cdiv(n, 4 * 1024)")
     assert tiers_of(flat)["pid * UNROLL * BLOCK"] == "realistic"
+
+
+def test_a_name_updated_after_its_literal_is_no_longer_the_literal():
+    source = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def outer_rows(x_ptr, M, N, K, TILE: tl.constexpr):
+    pid_m = tl.program_id(0)
+    k = tl.arange(0, TILE)
+    tl.store(x_ptr + pid_m * N * K + k, 0.0, mask=k < K)
+
+
+def launch(x, dim):
+    M = 1
+    for i in range(dim):
+        M *= x.shape[i]
+    N = x.shape[dim]
+    K = x.numel() // M // N
+    outer_rows[(M,)](x, M, N, K, TILE=128)
+'''
+    (launch,) = read_launches(source, "k.py", {"outer_rows"})
+    assert launch.args[1].const is None and launch.grid[0].const is None
+    assert tiers_of(source)["pid_m * N * K"] == "realistic"

@@ -262,6 +262,10 @@ class _Scope:
                     self._bind(target, node.value, node.lineno)
             elif isinstance(node, ast.AnnAssign) and node.value is not None:
                 self._bind(node.target, node.value, node.lineno)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                # `M = 1` then `M *= x.shape[i]`: M is no longer the literal
+                updated = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+                self._bind(node.target, ast.copy_location(updated, node), node.lineno)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not scope:
                 self.functions[node.name] = node
 
