@@ -27,6 +27,7 @@ BROKEN_BY_SUGGESTION = {
     68: "row_by_helper",  # _clamped_row returns int64 or 0
     82: "tags_by_window",  # a late cast in a helper: its product is a loop-carried `slot`
     106: "bias_after_tile",  # the product is also a descriptor coordinate (int32 only)
+    120: "rows_or_dense",  # _place returns its int32 argument in the other branch
 }
 #: what the suggestion's message names, and what the compiler says, when not a join's type mismatch
 INT32_ONLY = {106: ("tensor-descriptor coordinate", "32 bit")}

@@ -49,11 +49,20 @@ def check_values(facts: Facts, name: str, va: Value, vb: Value, stmt: cst.CSTNod
     for x, y in ((va, vb), (vb, va)):
         if y.width.is64:
             continue
-        if x.risks and not y.risks:
+        if x.risks and not _fixed_by_default(facts, y.risks):
             for rid in x.risks:
                 facts.risks[rid].merges.append((name, stmt))
         for nid in x.narrowed - y.narrowed:
             facts.narrowings[nid].constrained.append(f"{where(stmt)} `{name}`, whose other value is int32")
+
+
+def _fixed_by_default(facts: Facts, risks) -> frozenset[int]:
+    """The products of ``risks`` whose fix a default ``--fix`` applies: not the int32
+    block starts of TL007, a rule that is off unless selected. A value whose only
+    products are those stays int32 after the fix (a helper returning its argument
+    ``offs = pid * BLOCK + tl.arange(...)`` in one branch and ``row * stride + col``
+    in the other)."""
+    return frozenset(r for r in risks if facts.risks[r].kind != "block_start")
 
 
 def where(stmt: cst.CSTNode) -> str:
