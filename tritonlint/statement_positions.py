@@ -147,7 +147,7 @@ class FunctionPositions:
         the line ``header_line`` of its compound statement, None: not known)."""
         if len(smalls) != len(stmts):
             raise _Unsupported
-        for j, (small, a) in enumerate(zip(smalls, stmts)):
+        for small, a in zip(smalls, stmts):
             if _SMALL.get(type(small)) is not type(a):
                 raise _Unsupported
         for j, (small, a) in enumerate(zip(smalls, stmts)):
