@@ -375,3 +375,34 @@ def per_sample(o_ptr, N, H: tl.constexpr, D: tl.constexpr):
     tl.store(o_ptr + pid_b * (N * H * D), 0.0)
 """
     assert codes_by_expr(source, STRICT) == {"pid_b * (N * H * D)": "unrealistic"}
+
+
+VARLEN_OR_FIXED = HEADER + """
+@triton.jit
+def seq_rows(x_ptr, cu_seqlens, T, H: tl.constexpr, K: tl.constexpr, IS_VARLEN: tl.constexpr):
+    i_n = tl.program_id(0)
+    i_h = tl.program_id(1)
+    if IS_VARLEN:
+        bos = tl.load(cu_seqlens + i_n).to(tl.int64)
+    else:
+        bos = i_n * T
+    tl.store(x_ptr + (bos * H + i_h) * K, 0.0)
+"""
+
+
+def test_a_flag_that_selects_something_else_leaves_the_int32_branch_reported():
+    # the fixed-length branch computes the sequence start in int32 at any size: IS_VARLEN
+    # picks the layout, not a width for large tensors
+    assert codes_by_expr(VARLEN_OR_FIXED, DEFAULT) == {"(bos * H + i_h) * K": "realistic"}
+    # a flag named for the width, or one every launch sets from the int32 range, is
+    # the host picking the wide specialisation for large sizes
+    named = VARLEN_OR_FIXED.replace("IS_VARLEN", "INT64_OFFSETS")
+    assert codes_by_expr(named, STRICT) == {"(bos * H + i_h) * K": "bounded"}
+    launched = VARLEN_OR_FIXED.replace("IS_VARLEN", "SPLIT_SEQS") + """
+
+def launch(x, cu_seqlens, T, H, K):
+    seq_rows[(cu_seqlens.numel() - 1, H)](x, cu_seqlens, T, H, K, SPLIT_SEQS=x.numel() > 2**31 - 1)
+"""
+    assert codes_by_expr(launched, STRICT) == {"(bos * H + i_h) * K": "bounded"}
+    assert codes_by_expr(launched.replace("x.numel() > 2**31 - 1", "cu_seqlens is not None"), DEFAULT) == {
+        "(bos * H + i_h) * K": "realistic"}

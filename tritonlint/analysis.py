@@ -18,7 +18,7 @@ import fnmatch
 import re
 import libcst as cst
 
-from . import descriptors, int32_only, joins, mixed_sums, rng, sizes, static_paths
+from . import descriptors, int32_only, joins, mixed_sums, rng, sizes, static_paths, width_flags
 from .bounds import FunctionBounds, clamp_kind, index_base
 from .facts import Facts, LateCast, Narrowing, Operand, Risk, Use
 from .kernels import ImportMap, JitFunction, ModuleKernels
@@ -355,7 +355,7 @@ class Analyzer:
                 self._check_merge(then_env, else_env, stmt, None)
                 _merge_into(env, then_env, else_env)
             else:
-                _merge_static(env, then_env, else_env)
+                _merge_static(env, then_env, else_env, self._selects_width(stmt.test))
         elif isinstance(stmt, cst.For):
             self.exec_for(stmt, env)
         elif isinstance(stmt, cst.While):
@@ -1062,6 +1062,14 @@ class Analyzer:
                     args[p.name.value] = args[p.name.value].with_(width=Width.CONST)
         return self.analyse_function(fn, args)
 
+    def _selects_width(self, test: cst.BaseExpression) -> bool:
+        """The constexpr test picks an index width for the tensor's size (width_flags)."""
+        flags = [n.value for n in names(test) if n.value in self.frame.constexprs]
+        launches = self.frame.launches
+        facts = [launches.param(f) for f in flags] if launches is not None else []
+        hosts = [f.text for f in facts if f is not None] if facts and all(facts) else []
+        return width_flags.selects_width(flags, hosts)
+
     def _is_static(self, test: cst.BaseExpression) -> bool:
         """A condition on compile-time values only: each specialisation compiles
         one branch, so the branches need not agree on types."""
@@ -1238,17 +1246,19 @@ def _merge_into(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value])
             env[name] = a.get(name) or b.get(name)
 
 
-def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value]) -> None:
+def _merge_static(env: dict[str, Value], a: dict[str, Value], b: dict[str, Value], picks_width: bool) -> None:
     """The join of a constexpr ``if``: each specialisation compiles one branch. A value
-    widened to 64 bits in one branch only is deliberately 32-bit in the other (the
-    host selects the wide specialisation for large sizes): it is marked guarded, and
-    its provenance is the narrow branch's own (not the definition of the other one)."""
+    64-bit in one branch only keeps the narrow branch's own provenance (not the
+    definition of the other one). When the flag picks the width (``picks_width``,
+    width_flags.py: the host selects the wide specialisation for large sizes) the
+    narrow one is deliberately 32-bit and marked guarded; a flag that selects
+    something else (``IS_VARLEN``) leaves it an ordinary int32 value."""
     for name in set(a) | set(b):
         if name in a and name in b:
             va, vb = a[name], b[name]
             if va.width.is_int and vb.width.is_int and va.width.is64 != vb.width.is64:
                 narrow = vb if va.width.is64 else va
-                env[name] = narrow.with_(guarded=True)
+                env[name] = narrow.with_(guarded=True) if picks_width else narrow
             else:
                 env[name] = join(va, vb)
         else:
