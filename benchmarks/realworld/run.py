@@ -11,7 +11,8 @@ size wraps it) or W (the analysis is wrong); ``fact`` says what would let a stat
 tool decide it, ``sample`` which random draw it came from (``sample.py`` draws
 fresh ones, never a finding already labelled). A label is matched to a finding by project, file,
 line and code. Precision is R / labelled default-tier findings; recall is the
-share of labelled R findings that the default tier still reports.
+share of all labelled R findings that the default tier still reports (each one it
+no longer reports is listed, with whether --strict still does).
 """
 from __future__ import annotations
 
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'precision':>11}{'R recall':>10}")
     dump = {}
     totals = Counter()
+    lost_r: list[str] = []
     for project in projects:
         dirs = fetch(project, args.dest)
         root = dirs[0].parent
@@ -97,8 +99,13 @@ def main(argv: list[str] | None = None) -> int:
             if k in labelled:
                 verdict, sample = labelled[k]
                 by_sample.setdefault(sample or "-", Counter())[verdict] += 1
-        labelled_r = {k for k, v in labels.items() if k[0] == name and v == "R" and k in strict_keys}
+        # every labelled R counts, also one --strict no longer prints (judged bounded, or
+        # gone): a recall over the R findings still in some tier would hide exactly those
+        labelled_r = {k for k, v in labels.items() if k[0] == name and v == "R"}
         kept_r = labelled_r & default_keys
+        for k in sorted(labelled_r - default_keys):
+            where = "unrealistic in --strict" if k in strict_keys else "not reported even with --strict"
+            lost_r.append(f"{k[0]} {k[1]}:{k[2]} {k[3]} ({where})")
         n = sum(judged.values())
         precision = f"{judged['R'] / n:.0%}" if n else "-"
         recall = f"{len(kept_r)}/{len(labelled_r)}" if labelled_r else "-"
@@ -110,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     n = totals["n"]
     print(f"{'TOTAL':<24}{totals['default']:>9}{totals['strict']:>9}{'':>8}{n:>10}{totals['R']:>5}{totals['U']:>5}"
           f"{totals['W']:>5}{(totals['R'] / n if n else 0):>11.0%}{totals['kr']:>5}/{totals['lr']}")
+    for line in lost_r:
+        print(f"labelled R not in the default tier: {line}")
     for sample, c in sorted(by_sample.items()):
         n = sum(c.values())
         print(f"sample {sample}: {n} labelled default-tier findings, R {c['R']} U {c['U']} W {c['W']}, "
