@@ -115,7 +115,8 @@ def test_statement_positions_are_the_whole_function_rendering(name):
     index = PositionIndex(trees.module, text, trees)
     placed = 0
     for fn in trees.kernels.kernels:
-        by_statement = FunctionPositions.build(fn.node, trees.functions[id(fn.node)], trees.lines,
+        twin = trees.functions[id(fn.node)].tree(trees.lines)  # parsed again from its lines
+        by_statement = FunctionPositions.build(fn.node, twin, trees.lines,
                                                trees.module.default_indent, trees.module.default_newline)
         assert by_statement is not None
         positions, dline, dcol = index._position_function(fn)
@@ -140,3 +141,18 @@ def _in_nested(node: cst.CSTNode, fn: cst.FunctionDef) -> bool:
     """Inside a function nested in ``fn`` (positioned with the whole function)."""
     return any(node is n for inner in walk(fn, into_functions=True) if isinstance(inner, cst.FunctionDef)
                for n in walk(inner, into_functions=True))
+
+
+@pytest.mark.parametrize("name", [*SOURCES, *(str(p.relative_to(ROOT)) for p in _files())])
+def test_a_twin_parsed_again_is_the_files_own_ast(name):
+    """The ast of a jit function is not kept: parsed again from its outermost jit
+    function's lines, it has the same nodes, lines and columns as the file's."""
+    text = SOURCES[name] if name in SOURCES else (ROOT / name).read_text()
+    tree = ast.parse(text)
+    own = {(n.lineno, n.col_offset): n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    trees = kernel_spans.parse_kernels(text, tree)
+    for twin in trees.functions.values():
+        again = twin.tree(trees.lines)
+        assert again is not None
+        assert ast.dump(again, include_attributes=True) == ast.dump(own[(twin.lineno, twin.col_offset)],
+                                                                    include_attributes=True)

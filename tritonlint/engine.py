@@ -88,8 +88,12 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
     result.error, tree = guard(text, path)  # what CPython rejects, or what would crash libcst's native parser
     if result.error is not None:
         return result
+    # the file's ast is as large as its libcst pieces: handed over so that nothing
+    # here holds it once the kernels are parsed
+    held = [tree]
+    del tree
     try:
-        return _lint(text, path, settings, codes, launches, result, tree)
+        return _lint(text, path, settings, codes, launches, result, held)
     except Exception as e:  # nesting CPython accepts (a sum of 500 terms) but libcst's recursion does not
         if not exceeded_recursion(e):
             raise
@@ -99,7 +103,7 @@ def check_source(text: str, path: str, settings: Settings, codes: frozenset[str]
 
 
 def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None,
-          launches: LaunchIndex | None, result: FileResult, tree) -> FileResult:
+          launches: LaunchIndex | None, result: FileResult, held: list) -> FileResult:
     import libcst as cst
 
     from . import verdict
@@ -111,7 +115,7 @@ def _lint(text: str, path: str, settings: Settings, codes: frozenset[str] | None
 
     # Only the kernels and the statements the analysis reads, where that can be done
     # (kernel_spans.py); otherwise the whole file, as libcst reads it.
-    trees = parse_kernels(text, tree)
+    trees = parse_kernels(text, held.pop())
     if trees is not None:
         module, kernels = trees.module, trees.kernels
     else:

@@ -51,6 +51,35 @@ class Piece:
     line_shift: int  # file line = piece line + line_shift
 
 
+@dataclass(frozen=True)
+class Twin:
+    """Where a jit function's ``ast`` twin is, without holding it: a file's ``ast``
+    is as large as its libcst pieces, and only the functions with a finding to place
+    need theirs (statement_positions.py). ``tree()`` parses the outermost jit
+    function's lines again, as its piece was parsed, and finds the function in it."""
+
+    lineno: int  # the `def` line
+    col_offset: int
+    outer_first: int  # the lines of the outermost jit function around it, decorators included
+    outer_last: int
+    outer_indented: bool
+
+    def tree(self, lines: list[str]) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        text = "".join(lines[self.outer_first - 1:self.outer_last])
+        shift = self.outer_first - 1
+        if self.outer_indented:
+            text, shift = "if 1:\n" + text, shift - 1
+        try:
+            module = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        ast.increment_lineno(module, shift)
+        for node in ast.walk(module):
+            if isinstance(node, _FUNCTIONS) and node.lineno == self.lineno and node.col_offset == self.col_offset:
+                return node
+        return None
+
+
 @dataclass
 class KernelTrees:
     #: stands in for the whole module: its body holds the module-level statements
@@ -58,7 +87,7 @@ class KernelTrees:
     module: cst.Module
     kernels: ModuleKernels
     pieces: dict[int, Piece]  # id(jit function node) -> the piece it was parsed in
-    functions: dict[int, ast.FunctionDef | ast.AsyncFunctionDef]  # id(jit function node) -> its ast twin
+    functions: dict[int, Twin]  # id(jit function node) -> where its ast twin is
     lines: list[str]  # the file's lines, with their line breaks
 
 
@@ -91,7 +120,7 @@ def _parse(walk: _Walk, lines: list[str], indent: str, newline: str) -> KernelTr
                  or fn.name in wrapped_names for fn, _ in walk.functions]
     functions: list[tuple[int, cst.FunctionDef, int]] = []  # (walk index, node, ordinal)
     pieces: dict[int, Piece] = {}
-    twins: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    twins: dict[int, Twin] = {}
     outer = None  # the outermost jit function parsed last: those nested in it are in its tree
     for i, (fn, _) in enumerate(walk.functions):
         if not is_kernel[i] or (outer is not None and _within(fn, outer)):
@@ -106,10 +135,12 @@ def _parse(walk: _Walk, lines: list[str], indent: str, newline: str) -> KernelTr
         found = scan_statements(piece.module.body).functions
         if [f.name for _, f in inside] != [node.name.value for node, _ in found]:
             return None  # the two walks disagree: trust the whole-file parse
+        outer_first = min([d.lineno for d in fn.decorator_list] + [fn.lineno])
         for (j, _), (node, _) in zip(inside, found):
             functions.append((j, node, walk.functions[j][1]))
             pieces[id(node)] = piece
-            twins[id(node)] = walk.functions[j][0]
+            twin = walk.functions[j][0]
+            twins[id(node)] = Twin(twin.lineno, twin.col_offset, outer_first, fn.end_lineno, bool(fn.col_offset))
         outer = fn
     functions.sort(key=lambda t: t[0])  # the walk's order (a try's else before its handlers)
     kernels = kernels_of(imports, [(node, ordinal) for _, node, ordinal in functions], wrapped)

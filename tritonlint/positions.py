@@ -65,9 +65,10 @@ class PositionIndex:
         key = id(fn.node)
         if key not in self._by_statement:
             twin = self.trees.functions.get(key)
+            tree = twin.tree(self.trees.lines) if twin is not None else None
             found = None
-            if twin is not None:
-                found = FunctionPositions.build(fn.node, twin, self.trees.lines, self.module.default_indent,
+            if tree is not None:
+                found = FunctionPositions.build(fn.node, tree, self.trees.lines, self.module.default_indent,
                                                 self.module.default_newline)
             self._by_statement[key] = found
         return self._by_statement[key]

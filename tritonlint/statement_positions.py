@@ -59,6 +59,7 @@ class FunctionPositions:
         self._owner: dict[int, tuple] = {}
         self._rendered: dict[int, dict] = {}
         self._fn, self._tree = fn, tree
+        self._def_line = tree.lineno
 
     @classmethod
     def build(cls, fn: cst.FunctionDef, tree, lines: list[str], default_indent: str,
@@ -68,6 +69,7 @@ class FunctionPositions:
             self._index_function()
         except _Unsupported:
             return None
+        self._tree = None  # the index keeps only lines and columns: let the ast go
         return self
 
     def range(self, node: cst.CSTNode) -> tuple[Position, Position] | None:
@@ -92,7 +94,7 @@ class FunctionPositions:
         end = self._end(self._fn.body)
         if end is None:
             return None
-        return Position(self._tree.lineno, self.dcol), end
+        return Position(self._def_line, self.dcol), end
 
     def _end(self, node: cst.CSTNode) -> Position | None:
         if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementLine, cst.SimpleStatementSuite)):
