@@ -2,6 +2,7 @@
 ``.gitignore`` d files, then a cheap text prefilter before anything is parsed."""
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import replace
@@ -34,8 +35,8 @@ def iter_files(paths: list[Path], resolver: Resolver) -> Iterator[Path]:
     seen: set[str] = set()
     for path in paths:
         if path.is_dir():
-            for f in _walk(path, resolver):
-                key = file_identity(f)
+            for f, real in _walk(path, resolver):
+                key = str(real) if real is not None else file_identity(f)
                 if key not in seen:
                     seen.add(key)
                     yield f
@@ -73,14 +74,17 @@ def _below(settings: Settings, root: Path) -> Settings:
     return replace(settings, root=root.resolve())
 
 
-def _excluded(settings: Settings, path: Path, specs, is_dir: bool) -> bool:
+def _excluded(settings: Settings, path: Path, specs, is_dir: bool, real: Path | None = None) -> bool:
     try:
-        return settings.is_excluded(path) or _ignored(path, specs, is_dir=is_dir)
+        return settings.is_excluded(path, real) or _ignored(path, specs, is_dir=is_dir, real=real)
     except RuntimeError:  # a symlink loop cannot be resolved to match it: it is reported, not skipped
         return False
 
 
-def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
+def _walk(root: Path, resolver: Resolver) -> Iterator[tuple[Path, Path | None]]:
+    """Each file below ``root`` that is not excluded, with where it really is when
+    that is known without asking the file system again: an entry that is no link
+    lies in its resolved directory (a warm run resolved every path three times)."""
     use_gitignore = resolver.for_path(root).respect_gitignore
     specs: list[tuple[Path, pathspec.PathSpec]] = _parent_ignores(root) if use_gitignore else []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -94,7 +98,7 @@ def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
         keep = []
         for name in sorted(dirnames):
             sub = d / name
-            if _excluded(settings, sub, specs, is_dir=True):
+            if _excluded(settings, sub, specs, is_dir=True, real=_real(sub, here, name)):
                 continue
             keep.append(name)
         dirnames[:] = keep
@@ -102,9 +106,16 @@ def _walk(root: Path, resolver: Resolver) -> Iterator[Path]:
             if not name.endswith((".py", ".pyi")):
                 continue
             f = d / name
-            if _excluded(settings, f, specs, is_dir=False):
+            real = _real(f, here, name)
+            if _excluded(settings, f, specs, is_dir=False, real=real):
                 continue
-            yield _readable_or_not(f)
+            yield _readable_or_not(f), real
+
+
+def _real(path: Path, resolved_parent: Path, name: str) -> Path | None:
+    """Where ``path`` (``name`` in a directory that resolves to ``resolved_parent``)
+    really is; None for a link, which only ``resolve`` can follow."""
+    return None if os.path.islink(path) else resolved_parent / name
 
 
 def _is_relative(path: Path, base: Path) -> bool:
@@ -141,15 +152,23 @@ def _parent_ignores(root: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return list(reversed(out))
 
 
-def _ignored(path: Path, specs, is_dir: bool) -> bool:
+def _ignored(path: Path, specs, is_dir: bool, real: Path | None = None) -> bool:
+    target = None
     for base, spec in specs:
+        if target is None:
+            target = real if real is not None else path.resolve()
         try:
-            rel = path.resolve().relative_to(base.resolve()).as_posix()
+            rel = target.relative_to(_resolved_base(base)).as_posix()
         except ValueError:
             continue
         if spec.match_file(rel + ("/" if is_dir else "")):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved_base(base: Path) -> Path:
+    return base.resolve()
 
 
 def _git_ignored(path: Path) -> bool:

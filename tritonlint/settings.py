@@ -108,12 +108,12 @@ class Settings:
                 out |= expand(codes, all_codes, self.source)
         return frozenset(out)
 
-    def is_excluded(self, path: Path) -> bool:
+    def is_excluded(self, path: Path, real: Path | None = None) -> bool:
         """What ``_match_anchored(path, rel, pattern) or any(fnmatch(part, pattern) for
         part in rel.split("/"))`` says for some pattern, with all the patterns compiled
         into one expression per test (discovery asks this of every file and folder:
         pattern by pattern, it was a third of a warm run on vLLM)."""
-        return _exclusion(self.exclude + self.extend_exclude)(path, _relative(path, self.root))
+        return _exclusion(self.exclude + self.extend_exclude)(path, _relative(path, self.root, real))
 
 
 def expand(selectors, all_codes: dict[str, bool], where: str) -> set[str]:
@@ -130,9 +130,10 @@ def expand(selectors, all_codes: dict[str, bool], where: str) -> set[str]:
     return out
 
 
-def _relative(path: Path, root: Path) -> str:
+def _relative(path: Path, root: Path, real: Path | None = None) -> str:
+    """``real``: where the path really is, when the caller knows (discovery does)."""
     try:
-        return path.resolve().relative_to(_resolved(root)).as_posix()
+        return (real if real is not None else path.resolve()).relative_to(_resolved(root)).as_posix()
     except ValueError:
         return path.as_posix()
 
