@@ -290,8 +290,9 @@ def launch_index(entries: list[_File], store: Store) -> tuple[Callable[[], Launc
                 store.put("host", e.key, entry)
                 continue
         text = text if text is not None else (e.host() or "")
-        found = read_launches(text, e.display, names)
-        entry["mentioned"] = sorted(launched_names(text, names))
+        mentioned = launched_names(text, names)  # one scan of the file's words serves both
+        found = read_launches(text, e.display, names, mentioned)
+        entry["mentioned"] = sorted(mentioned)
         entry["kernels"] = sorted({ln.kernel for ln in found})
         entry["names"] = names_key
         try:

@@ -17,6 +17,8 @@ knows the kernel's signature.
 from __future__ import annotations
 
 import ast
+import bisect
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -106,14 +108,18 @@ def launched_names(text: str, names: set[str]) -> set[str]:
     return names.intersection(_WORD.findall(text)) if "[" in text else set()
 
 
-def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
+def read_launches(text: str, path: str, names: set[str], mentioned: set[str] | None = None) -> list[Launch]:
     """Every ``kernel[grid](...)`` of a kernel in ``names``, with its arguments read
-    in the scope of the enclosing function."""
-    mentioned = launched_names(text, names)
+    in the scope of the enclosing function. ``mentioned``: ``launched_names(text,
+    names)`` where the caller has it already (a scan of every word of the file)."""
+    if mentioned is None:
+        mentioned = launched_names(text, names)
     if not mentioned:
         return []
-    subscript = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(mentioned))) + r")\s*\[")
-    lines = {i for i, line in enumerate(text.splitlines(), 1) if subscript.search(line)}
+    # the spaces between the name and its bracket stay on one line
+    subscript = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(mentioned))) + r")"
+                           r"[^\S\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*\[")
+    lines = _lines_matching(text, subscript)
     if not lines:
         return []
     try:
@@ -141,9 +147,21 @@ def read_launches(text: str, path: str, names: set[str]) -> list[Launch]:
     return out
 
 
+def _lines_matching(text: str, pattern: re.Pattern) -> set[int]:
+    """The (1-based) lines where ``pattern`` matches, from one scan of the text, as
+    a search of each of ``text.splitlines()`` finds them. A match never spans lines
+    here (the pattern is a name, spaces and a bracket), so its start's line is its
+    line; the line breaks are splitlines' own, found once only if something matched."""
+    starts = [m.start() for m in pattern.finditer(text)]
+    if not starts:
+        return set()
+    ends = list(itertools.accumulate(map(len, text.splitlines(keepends=True))))  # where each line ends
+    return {bisect.bisect_right(ends, start) + 1 for start in starts}
+
+
 def _imported_modules(tree: ast.Module) -> frozenset[str]:
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):  # an import is a statement: no need to visit expressions
         if isinstance(node, ast.ImportFrom):
             if node.module:
                 out.add(node.module.split(".")[-1])
