@@ -90,3 +90,28 @@ def test_the_command_line_loads_no_libcst_rich_or_analysis_for_version():
              "print(loaded)\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_launches_read_on_several_processes_are_those_read_in_one(tmp_path):
+    from tritonlint import cached_check
+    from tritonlint.launches import launched_names
+
+    names = {"scale_rows"}
+    texts = [f"""from kernels import scale_rows
+
+
+def run_{i}(x, n):
+    assert n <= {64 * (i + 1)}
+    scale_rows[(x.shape[0], n)](x, x.stride(0), n, BLOCK={2 ** (i % 6)})
+""" for i in range(cached_check.MIN_PARALLEL_LAUNCH_FILES + 6)]
+
+    class _Entry:
+        def __init__(self, i):
+            self.display = f"host_{i}.py"
+
+    per_file = [(_Entry(i), [], None, []) for i in range(len(texts))]
+    to_read = [(i, {}, text, launched_names(text, names)) for i, text in enumerate(texts)]
+    one = cached_check._read_all(to_read, per_file, names, jobs=1)
+    several = cached_check._read_all(to_read, per_file, names, jobs=2)
+    assert several == one
+    assert [ln.path for found in several for ln in found] == [f"host_{i}.py" for i in range(len(texts))]

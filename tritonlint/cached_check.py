@@ -147,7 +147,7 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
     # now, while the launches are read, as in a run without a cache
     stale = [e.path for e in entries if not _may_hit(store.get("results", e.key), e)]
     jobs = processes_for(stale, jobs) if stale else 1
-    index, names_key, consumed = launch_index(entries, store)
+    index, names_key, consumed = launch_index(entries, store, jobs)
 
     results: list[FileResult | None] = []
     misses: list[int] = []
@@ -243,7 +243,7 @@ def _forget_deleted(store: Store, seen: set[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- host facts
-def launch_index(entries: list[_File], store: Store) -> tuple[Callable[[], LaunchIndex], str, _Consumed]:
+def launch_index(entries: list[_File], store: Store, jobs: int = 1) -> tuple[Callable[[], LaunchIndex], str, _Consumed]:
     """The run's launch index, as ``LaunchIndex.from_paths`` reads it, from the cache
     where a file's host facts are there (a function: the cached launches are decoded
     when the index is first needed); a digest of the run's kernel names; and what
@@ -277,6 +277,7 @@ def launch_index(entries: list[_File], store: Store) -> tuple[Callable[[], Launc
     # per file: its launches (None: still to be decoded from ``text``), and for the
     # digests the text of their JSON (None: not cacheable) and the kernels they launch
     per_file: list[tuple[_File, list | None, str | None, list[str]]] = []
+    to_read: list[tuple[int, dict, str, set[str]]] = []  # (place in per_file, entry, text, names it mentions)
     for e, entry in zip(readable, facts):
         found, text = None, None
         stored = entry.get("launches")
@@ -291,17 +292,17 @@ def launch_index(entries: list[_File], store: Store) -> tuple[Callable[[], Launc
                 continue
         text = text if text is not None else (e.host() or "")
         mentioned = launched_names(text, names)  # one scan of the file's words serves both
-        found = read_launches(text, e.display, names, mentioned)
         entry["mentioned"] = sorted(mentioned)
-        entry["kernels"] = sorted({ln.kernel for ln in found})
-        entry["names"] = names_key
-        try:
-            entry["launches"] = json.dumps(encode(tuple(found)), separators=(",", ":"), ensure_ascii=False)
-        except Unencodable:  # not cacheable: no digest can stand for it, so no result that reads it is kept
-            entry.pop("launches", None)
-        if "launches" in entry:
-            store.put("host", e.key, entry)
-        per_file.append((e, found, entry.get("launches"), entry["kernels"]))
+        per_file.append((e, [], None, []))
+        if mentioned:
+            to_read.append((len(per_file) - 1, entry, text, mentioned))
+        else:
+            _keep_launches(store, e, entry, [], names_key)
+            per_file[-1] = (e, [], entry.get("launches"), entry["kernels"])
+    for (place, entry, _, _), found in zip(to_read, _read_all(to_read, per_file, names, jobs), strict=True):
+        e = per_file[place][0]
+        _keep_launches(store, e, entry, found, names_key)
+        per_file[place] = (e, found, entry.get("launches"), entry["kernels"])
     any_launch = any(kernels for *_, kernels in per_file)
     widths = [{k: set(v) for k, v in entry["widths"].items()} for entry in facts]
     dtypes = merge(widths) if any_launch else {}
@@ -326,6 +327,45 @@ def launch_index(entries: list[_File], store: Store) -> tuple[Callable[[], Launc
         return built[0]
 
     return index, names_key, consumed
+
+
+def _keep_launches(store: Store, e: _File, entry: dict, found: list, names_key: str) -> None:
+    entry["kernels"] = sorted({ln.kernel for ln in found})
+    entry["names"] = names_key
+    try:
+        entry["launches"] = json.dumps(encode(tuple(found)), separators=(",", ":"), ensure_ascii=False)
+    except Unencodable:  # not cacheable: no digest can stand for it, so no result that reads it is kept
+        entry.pop("launches", None)
+    if "launches" in entry:
+        store.put("host", e.key, entry)
+
+
+#: fewer files to read launches from than this are read in this process: a pool's
+#: start-up costs more than it saves
+MIN_PARALLEL_LAUNCH_FILES = 64
+
+
+def _read_all(to_read: list, per_file: list, names: set[str], jobs: int) -> list[list]:
+    """The launches of each file of ``to_read``, in its order; on ``jobs`` processes
+    when there are enough files (reading launches was most of a cold run's time in
+    this process, before the workers that check the files could start)."""
+    from .launches import read_launches
+
+    tasks = [(text, per_file[place][0].display, names, mentioned) for place, _, text, mentioned in to_read]
+    if jobs <= 1 or len(tasks) < MIN_PARALLEL_LAUNCH_FILES:
+        return [read_launches(*task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .parallel import _start_method
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_start_method()) as pool:
+        return list(pool.map(_read_launches, tasks, chunksize=16))
+
+
+def _read_launches(task) -> list:
+    from .launches import read_launches
+
+    return read_launches(*task)
 
 
 def _host_shape(entry: dict) -> bool:
