@@ -256,10 +256,13 @@ class Analyzer:
             return Value(Width.PTR, origin=((name, "pointer"),))
         return Value(Width.I32, role=Role.STRIDE, origin=((name, "int argument, int32 for values below 2**31"),))
 
+    def _is_pointer_type(self, dtype_node) -> bool:
+        return isinstance(dtype_node, cst.Call) and \
+            (self.imports.language_member(dtype_node.func) or "").endswith("pointer_type")
+
     def _pointer_cast(self, pointer: Value, dtype_node) -> Value:
         """`p.to(tl.pointer_type(tl.int64))`: what its loads hold is the new element type."""
-        if isinstance(dtype_node, cst.Call) and dtype_node.args and \
-                (self.imports.language_member(dtype_node.func) or "").endswith("pointer_type"):
+        if self._is_pointer_type(dtype_node) and dtype_node.args:
             w = _DTYPES.get(self._dtype_name(dtype_node.args[0].value) or "")
             if w is not None:
                 return pointer.with_(int64_elements=w.is64, host=pointer.host or "cast to a pointer to int64"
@@ -1002,6 +1005,11 @@ class Analyzer:
     def cast(self, node: cst.Call, value: Value, operand: cst.BaseExpression, dtype_node, env) -> Value:
         if value.width == Width.PTR:
             return self._pointer_cast(value, dtype_node)
+        if self._is_pointer_type(dtype_node):
+            # an address loaded as an integer and cast back to a pointer (a table of
+            # per-rank buffers, `tl.load(ptrs + r).to(tl.pointer_type(tl.int64))`):
+            # a pointer whose loads hold what the pointer type says
+            return self._pointer_cast(Value(Width.PTR, origin=value.origin), dtype_node)
         name = self._dtype_name(dtype_node)
         w = _DTYPES.get(name or "")
         if w is None:
