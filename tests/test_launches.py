@@ -453,6 +453,20 @@ def test_a_launch_taken_only_below_a_literal_size_is_bounded_by_it():
     assert _dispatch_tiers("if width <= 65536:") == ["realistic"]
 
 
+def test_an_equality_or_a_choice_of_literals_bounds_a_size():
+    # `assert head_dim == 128` and `assert BT in (16, 32, 64)` pin a size as surely as `<=`
+    assert _dispatch_tiers("if width == 2048:") == ["unrealistic"]
+    assert _dispatch_tiers("if 2048 == width:") == ["unrealistic"]
+    assert _dispatch_tiers("assert width in (512, 1024, 2048)\n    if True:") == ["unrealistic"]
+    assert _dispatch_tiers("if width != 2048:\n        raise ValueError('2048 only')\n    if True:") \
+        == ["unrealistic"]
+    # the branch where it differs, a choice with a large or a non-literal member, say nothing
+    assert _dispatch_tiers("if width == 2048:\n        pass\n    else:") == ["realistic"]
+    assert _dispatch_tiers("if width != 2048:") == ["realistic"]
+    assert _dispatch_tiers("assert width in (2048, 1 << 20)\n    if True:") == ["realistic"]
+    assert _dispatch_tiers("assert width in (2048, n_cols)\n    if True:") == ["realistic"]
+
+
 def test_an_index_tensor_allocated_as_int64_elsewhere_in_the_run_loads_int64():
     runner = '''import torch
 

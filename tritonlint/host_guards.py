@@ -9,10 +9,11 @@ literal, which is a proof for that launch, not an estimate. Read with the stdlib
 Recognised, for a host expression ``X`` (a name, ``t.shape[0]``, ``t.size(1)``...)
 and an int literal ``C``:
 
-* the body of ``if X <= C:`` / ``X < C`` / ``C >= X`` / ``C > X`` (also inside ``and``),
-  and the ``else`` of ``if X > C:`` / ``X >= C``;
+* the body of ``if X <= C:`` / ``X < C`` / ``C >= X`` / ``C > X`` / ``X == C`` /
+  ``X in (C1, C2)`` (also inside ``and``), and the ``else`` of ``if X > C:`` / ``X >= C`` /
+  ``X != C``;
 * everything after ``if X > C: raise ...`` (or ``return``) in the same function,
-  and after ``assert X <= C``.
+  and after ``assert X <= C`` (``assert head_dim == 128``, ``assert BT in (16, 32, 64)``).
 """
 from __future__ import annotations
 
@@ -82,6 +83,19 @@ def _upper_bounds(test: ast.expr, negated: bool = False,
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return []
     left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, ast.In) and not negated and isinstance(right, (ast.Tuple, ast.List, ast.Set)) and right.elts:
+        # `assert BT in (16, 32, 64)`: at most the largest choice
+        choices = [_literal(e, constants) for e in right.elts]
+        if _is_size(left) and all(c is not None for c in choices):
+            return [(_text(left), max(choices))]
+        return []
+    if isinstance(op, ast.Eq) and not negated or isinstance(op, ast.NotEq) and negated:
+        # `assert head_dim == 128`, `if n != 16: raise`: exactly the literal, so at most it
+        for size, value in ((left, right), (right, left)):
+            limit = _literal(value, constants)
+            if limit is not None and _is_size(size) and _literal(size, constants) is None:
+                return [(_text(size), limit)]
+        return []
     if negated:
         flipped = {ast.Gt: ast.LtE, ast.GtE: ast.Lt, ast.Lt: ast.GtE, ast.LtE: ast.Gt}.get(type(op))
         if flipped is None:
