@@ -467,6 +467,37 @@ def test_an_equality_or_a_choice_of_literals_bounds_a_size():
     assert _dispatch_tiers("assert width in (2048, n_cols)\n    if True:") == ["realistic"]
 
 
+# the row kernel on a small-batch path: the grid is spelled in terms of what the guard checks
+SMALL_BATCH = ROW_KERNEL.split("def launch")[0] + '''def launch(x, width):
+    PREAMBLE
+    if GUARDED > 128:
+        raise ValueError("small batches only")
+    write_rows[(GRID,)](x, width, width, BLOCK=128)
+'''
+
+
+def _small_batch_tier(preamble: str, guarded: str, grid: str) -> str:
+    text = SMALL_BATCH.replace("PREAMBLE", preamble).replace("GUARDED", guarded).replace("GRID", grid)
+    (d,) = check_source(text, "k.py", STRICT).diagnostics
+    return d.tier
+
+
+def test_a_guard_bounds_the_grid_through_names_and_arithmetic():
+    # the guard checks one spelling, the grid another: an alias, an unpacked shape
+    assert _small_batch_tier("n = x.shape[0]", "x.shape[0]", "n") == "unrealistic"
+    assert _small_batch_tier("n = x.shape[0]", "n", "x.shape[0]") == "unrealistic"
+    assert _small_batch_tier("rows, cols = x.shape", "rows", "x.shape[0]") == "unrealistic"
+    # arithmetic over guarded parts stays bounded (128 rows of 16 blocks, in blocks of 4)
+    assert _small_batch_tier("n = x.shape[0]", "n", "n * 16") == "unrealistic"
+    assert _small_batch_tier("n = x.shape[0]", "n", "triton.cdiv(n, 4) + 1") == "unrealistic"
+    assert _small_batch_tier("n = x.shape[0]", "n", "min(n, x.shape[1])") == "unrealistic"
+    # a name assigned twice, a part nothing bounds, or the other dimension say nothing
+    assert _small_batch_tier("n = x.shape[0]\n    n = x.shape[1]", "x.shape[0]", "n") == "realistic"
+    assert _small_batch_tier("n = x.shape[0]", "n", "n * x.shape[1]") == "realistic"
+    assert _small_batch_tier("rows, cols = x.shape", "cols", "x.shape[0]") == "realistic"
+    assert _small_batch_tier("n = x.shape[0]", "n", "max(n, x.shape[1])") == "realistic"
+
+
 def test_an_index_tensor_allocated_as_int64_elsewhere_in_the_run_loads_int64():
     runner = '''import torch
 

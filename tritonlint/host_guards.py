@@ -66,6 +66,11 @@ def bound_at(guards: list[SizeGuard], text: str, line: int) -> int | None:
         text = ast.unparse(ast.parse(text, mode="eval").body)
     except (SyntaxError, ValueError, RecursionError):
         return None
+    return bound_of_unparsed(guards, text, line)
+
+
+def bound_of_unparsed(guards: list[SizeGuard], text: str, line: int) -> int | None:
+    """:func:`bound_at` of a text as ``ast.unparse`` writes it (no parse needed)."""
     found = [g.bound for g in guards if g.expression == text and g.covers(line)]
     return min(found) if found else None
 

@@ -260,6 +260,7 @@ class _Scope:
         self.asserted_int64: dict[str, bool] = {}
         self.guard_line: int | None = None
         self.size_guards = host_guards.read_guards(scope, constants)
+        self._aliases: dict[str, list[str]] | None = None
         #: allocations anywhere in the file, by name (set by the reader)
         self.file_shapes: dict[str, tuple[str, ...]] = {}
         body = scope.body
@@ -329,6 +330,21 @@ class _Scope:
                 if isinstance(t, ast.Name):
                     self.unpacked.setdefault(t.id, []).append((line, value, i, len(elts)))
 
+    def aliases(self, text: str) -> list[str]:
+        """Names assigned once in the function from the expression ``text`` (as
+        ``ast.unparse`` writes it): ``n`` of ``n = x.shape[0]``, ``M`` of ``M, K = x.shape``
+        for ``x.shape[0]``; a guard on the name bounds the expression too."""
+        if self._aliases is None:
+            self._aliases = {}
+            for name, defs in self.defs.items():
+                if len(defs) == 1 and name not in self.unpacked:
+                    self._aliases.setdefault(_unparse(defs[0][1]), []).append(name)
+            for name, unpacks in self.unpacked.items():
+                if len(unpacks) == 1 and name not in self.defs:
+                    _line, source, i, _arity = unpacks[0]
+                    self._aliases.setdefault(f"{_unparse(source)}[{i}]", []).append(name)
+        return self._aliases.get(text, [])
+
     def definitions_before(self, name: str, line: int) -> int:
         return (sum(1 for ln, _ in self.defs.get(name, ()) if ln < line)
                 + sum(1 for ln, *_ in self.unpacked.get(name, ()) if ln < line))
@@ -368,26 +384,83 @@ def _walk_scope(body):
 # --------------------------------------------------------------------------- launch
 def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozenset[str] = frozenset()) -> Launch:
     line = call.lineno
-    grid = _grid(call.func.slice, env, line)
+    grid_nodes = _grid(call.func.slice, env, line)
     args: list[HostArg | None] = []
+    arg_nodes: list[ast.expr | None] = []
     starred = False
     for a in call.args:
         if isinstance(a, ast.Starred):
             starred = True
             continue
         args.append(None if starred else _host_arg(a, env, line))
-    kwargs = {k.arg: _host_arg(k.value, env, line) for k in call.keywords if k.arg is not None}
+        arg_nodes.append(None if starred else a)
+    keywords = [k for k in call.keywords if k.arg is not None]
+    kwargs = {k.arg: _host_arg(k.value, env, line) for k in keywords}
     guard = f"{path}:{env.guard_line}" if env.guard_line is not None and env.guard_line < line else None
 
-    def guarded(arg: HostArg | None) -> HostArg | None:
-        if arg is None or not env.size_guards:
+    def guarded(arg: HostArg | None, node: ast.expr | None) -> HostArg | None:
+        if arg is None or node is None or not env.size_guards:
             return arg
-        bound = host_guards.bound_at(env.size_guards, arg.text, line)
+        bound = guard_bound(node, env, line)
         return arg if bound is None else replace(arg, guard_bound=bound)
 
     args, kwargs = _ranks_from_strides(args, kwargs)
-    return Launch(name, path, line, None if grid is None else tuple(guarded(a) for a in grid),
-                  tuple(guarded(a) for a in args), {k: guarded(v) for k, v in kwargs.items()}, imports, guard)
+    grid = None if grid_nodes is None else tuple(guarded(_host_arg(e, env, line), e) for e in grid_nodes)
+    return Launch(name, path, line, grid, tuple(guarded(a, n) for a, n in zip(args, arg_nodes)),
+                  {k.arg: guarded(kwargs[k.arg], k.value) for k in keywords}, imports, guard)
+
+
+def guard_bound(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> int | None:
+    """The tightest bound the launching function's size guards put on a host
+    expression at ``line``: a guard on the expression itself, or one on what it is
+    computed from (``n = x.shape[0]`` under ``if x.shape[0] <= 128:``; ``M, K = x.shape``
+    under ``if M <= 64:``; ``tokens * heads``, ``triton.cdiv(M, 64)``, ``min(n, 32)``
+    of guarded parts). None when no guard bounds it."""
+    if depth > 4:
+        return None
+    found: list[int] = []
+    text = _unparse(node)
+    for spelling in (text, *env.aliases(text)):
+        exact = host_guards.bound_of_unparsed(env.size_guards, spelling, line)
+        if exact is not None:
+            found.append(exact)
+    literal = _literal_int(node)
+    if literal is not None:
+        return literal
+    if isinstance(node, ast.Name) and env.definitions_before(node.id, line) == 1:
+        defined = env.lookup(node.id, line)
+        if defined is not None and defined[0] == "expr":
+            inner = guard_bound(defined[1], env, line, depth + 1)
+        elif defined is not None:
+            _, source, i, _arity = defined
+            inner = host_guards.bound_of_unparsed(env.size_guards, f"{_unparse(source)}[{i}]", line)
+        else:
+            inner = None
+        if inner is not None:
+            found.append(inner)
+    elif isinstance(node, ast.BinOp):
+        left = guard_bound(node.left, env, line, depth + 1)
+        right = guard_bound(node.right, env, line, depth + 1)
+        if left is not None and right is not None and left >= 0 and right >= 0:
+            if isinstance(node.op, ast.Add):
+                found.append(left + right)
+            elif isinstance(node.op, ast.Mult):
+                found.append(left * right)
+        if left is not None and left >= 0 and isinstance(node.op, (ast.FloorDiv, ast.Sub, ast.RShift)):
+            # never larger than the left side (sizes are not negative)
+            divisor = _literal_int(node.right) if isinstance(node.op, ast.FloorDiv) else None
+            found.append(left // divisor if divisor else left)
+    elif isinstance(node, ast.Call):
+        func = _last_name(node.func)
+        parts = [guard_bound(a, env, line, depth + 1) for a in node.args]
+        if func == "cdiv" and len(parts) == 2 and parts[0] is not None:
+            divisor = _literal_int(node.args[1])
+            found.append(-(-parts[0] // divisor) if divisor and divisor > 0 else parts[0])
+        elif func == "min" and any(p is not None for p in parts):
+            found.append(min(p for p in parts if p is not None))
+        elif func == "max" and parts and all(p is not None for p in parts):
+            found.append(max(parts))
+    return min(found) if found else None
 
 
 def _ranks_from_strides(args: list[HostArg | None], kwargs: dict[str, HostArg]):
@@ -415,11 +488,12 @@ def _ranks_from_strides(args: list[HostArg | None], kwargs: dict[str, HostArg]):
     return [ranked(a) for a in args], {k: ranked(v) for k, v in kwargs.items()}
 
 
-def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[HostArg, ...] | None:
+def _grid(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tuple[ast.expr, ...] | None:
+    """The axes of a launch's grid, as the host writes them."""
     if depth > 3:
         return None
     if isinstance(node, (ast.Tuple, ast.List)):
-        return tuple(_host_arg(e, env, line) for e in node.elts)
+        return tuple(node.elts)
     if isinstance(node, ast.Lambda):
         return _grid(node.body, env, line, depth + 1)
     if isinstance(node, ast.Name):
