@@ -150,6 +150,23 @@ def test_kind_names():
     # a grid of one program per SM or core, a context-parallel rank
     assert {sizes.kind_of_name(n) for n in ("num_sms", "NUM_SMS", "num_cores", "world_size", "i_r")} == {"splits"}
     assert sizes.kind_of_name("scores") is None
+    # a LoRA index counts adapters, also when it is loaded through a per-token table
+    assert {sizes.kind_of_name(n) for n in ("lora_id", "lora_idx", "adapter_index")} == {"adapters"}
+
+
+LORA_TABLE = HEADER + """
+@triton.jit
+def lora_rows(w_ptr, token_lora_ptr, out_ptr, stride_lora, BLOCK: tl.constexpr):
+    tok = tl.program_id(0)
+    lora_id = tl.load(token_lora_ptr + tok)
+    cols = tl.arange(0, BLOCK)
+    tl.store(out_ptr + cols, tl.load(w_ptr + lora_id * stride_lora + cols))
+"""
+
+
+def test_a_lora_index_loaded_per_token_counts_adapters_not_tokens():
+    # one adapter of a stack of rows of up to 262,144: 512 of them stay below 2**31
+    assert codes_by_expr(LORA_TABLE, STRICT) == {"lora_id * stride_lora": "unrealistic"}
 
 
 HOST_PICKED_WIDTH = HEADER + """

@@ -38,6 +38,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("spec_steps", 64, "speculative or draft steps of a request", False,
               r"depth|^spec|_spec(_|$)|speculative|draft|num_?steps|^step_?(idx|id)?$"),
     Dimension("topk", 32, "experts chosen per token", False, r"topk|top_k"),
+    # LoRA adapters resident at once (vLLM's max_loras, SGLang's max_loras_per_batch):
+    # tens in practice; a LoRA index loaded through a per-token table is still one of them
+    Dimension("adapters", 512, "LoRA adapters loaded at once", True, r"lora|adapter"),
     Dimension("experts", 512, "experts of a MoE layer", False, r"expert|^e$|^i_?e$|^pid_?e$"),
     Dimension("splits", 1024, "KV splits, slices, SMs or cores, ranks, programs of a persistent kernel", False,
               r"split|slices?($|_)|^sm|^sid$|^pid_?s$|(^|_)sms($|_)|multi_?processor|(^|_)cores?($|_)|core_?num|(^|_)ctas($|_)"
@@ -96,7 +99,8 @@ _COMPILED = [(d, re.compile(d.pattern, re.IGNORECASE)) for d in DIMENSIONS]
 
 #: What one unit of each kind is called in a message ("from 8,192 tokens").
 NOUNS = {
-    "in_block": "positions in a block", "spec_steps": "speculative steps", "topk": "chosen experts", "experts": "experts", "splits": "splits",
+    "in_block": "positions in a block", "spec_steps": "speculative steps", "topk": "chosen experts",
+    "adapters": "LoRA adapters", "experts": "experts", "splits": "splits",
     "layers": "layers", "cache_slots": "cache slots or pages", "vocab": "vocabulary entries", "chunks": "chunks", "heads": "heads",
     "head_dim": "elements of a head", "batch": "sequences", "features": "features", "tokens": "tokens",
 }
