@@ -37,8 +37,10 @@ _SMALL_BY_NATURE = (
      "a tensor of per-row statistics"),
     (re.compile(r"scales?($|_)|(^|_)sfs?($|_)|amax|absmax", re.IGNORECASE), "a tensor of quantisation scales"),
     (re.compile(r"(^|_)(cos|sin)($|_)|freqs?($|_)|cos_sin|rope|rotary", re.IGNORECASE), "a rotary cache"),
-    (re.compile(r"status|(^|_)flags?($|_)|(^|_)locks?($|_)|counter|semaphore", re.IGNORECASE),
+    (re.compile(r"status|(^|_)flags?($|_)|(^|_)locks?($|_)|counter|semaphore|^(is|has)_", re.IGNORECASE),
      "a tensor of flags or counters"),
+    # a radix sort's or a top-p's counts: bins x passes x programs
+    (re.compile(r"(^|_)hist(ogram)?s?($|_)|(^|_)bins($|_)", re.IGNORECASE), "a histogram"),
     # one value per channel, head or token and head: a norm's or a convolution's
     # weights, ALiBi slopes, per-head betas and time steps of linear attention and SSMs
     # (not a gate: `gate` is also the gate half of a gated MLP, `g` and `gk` one per key)
