@@ -886,7 +886,14 @@ class Analyzer:
                              kind=ptr_value.kind if ptr_value is not None and ptr_value.width == Width.PTR else None,
                              origin=((f"tl.load@{id(node)}", Lazy("loaded from memory, int32 if the tensor holds int32: ", node)),))
             if member.startswith("atomic"):
-                return Value(Width.UNKNOWN, role=Role.OTHER, loaded=True)
+                # an atomic returns the value it replaced: a slot claimed from a counter
+                # (`dest = tl.atomic_add(next_row + e, 1)`) is an index like a loaded one
+                if ptr_value is not None and ptr_value.width == Width.PTR and ptr_value.int64_elements:
+                    return Value(Width.I64, role=Role.COORD, loaded=True, tensor=True,
+                                 origin=((f"tl.{member}@{id(node)}", f"returned by tl.{member} on an int64 tensor"),))
+                return Value(Width.UNKNOWN, role=Role.COORD, loaded=True, tensor=True,
+                             origin=((f"tl.{member}@{id(node)}",
+                                      Lazy(f"the value tl.{member} replaced, int32 if the tensor holds int32: ", node)),))
             return Value(Width.OTHER)
         if member == "make_block_ptr" or member in descriptors.MAKE:
             base = arg(0, "base")

@@ -115,9 +115,27 @@ def is_outer(kind: str) -> bool:
     return d is None or d.outer
 
 
+#: where each expert's, adapter's or request's rows start (`expert_start_loc`,
+#: `expert_offsets`, `lora_token_start_loc`, `req_start`): a row of the batch, not an
+#: expert; what a counter of that name hands out (`tl.atomic_add(expert_start_loc + e, 1)`)
+#: is a row too
+_ROW_STARTS = re.compile(r"^(?P<owner>.+?)_(start_?locs?|starts?|begins?|offsets|indptr|cumsum)$", re.IGNORECASE)
+_ROW_OWNERS = ("experts", "adapters", "batch")
+
+
 def kind_of_name(name: str) -> str | None:
     """The kind of dimension a variable or pointer name runs over, if it says."""
     base = name.strip("`").split(".")[-1]
+    starts = _ROW_STARTS.match(_POINTER_AFFIX.sub("", base))
+    if starts is not None and _kind_by_pattern(starts.group("owner")) in _ROW_OWNERS:
+        return "tokens"
+    return _kind_by_pattern(base)
+
+
+_POINTER_AFFIX = re.compile(r"(_ptrs?)$", re.IGNORECASE)
+
+
+def _kind_by_pattern(base: str) -> str | None:
     for d, rx in _COMPILED:
         if rx.search(base):
             return d.kind
@@ -193,6 +211,12 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter, resol
             if isinstance(n.op, (ast.FloorDiv, ast.Div)) and _literal(n.right):
                 return -(-left // max(n.right.value, 1))  # `n // 4`: a quarter of n, rounded up
             if isinstance(n.op, ast.Mult):
+                for index, block in ((n.left, n.right), (n.right, n.left)):
+                    along = _block_start_along(index, block)
+                    if along is not None:
+                        # `pid_m * BLOCK_M`, `i_t * BT`: where a block starts along the
+                        # dimension the index's name says, never past that dimension
+                        return min(left * right, table[along])
                 return left * right
             if isinstance(n.op, ast.Mod):
                 return min(left, right)
@@ -218,6 +242,25 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter, resol
         return size(node)
     except RecursionError:  # pragma: no cover - pathological input
         return None
+
+
+#: a block-size constexpr by name (`BLOCK_M`, `BT`, `TILE_N`)
+BLOCK_SIZE_NAME = re.compile(r"(BLOCK|BLK|TILE)[A-Z0-9_]*|[A-Z0-9_]*_BLOCK|B[A-Z0-9]{1,2}")
+
+
+def _block_start_along(index: ast.expr, block: ast.expr) -> str | None:
+    """The dimension whose blocks an index counts, when ``index * block`` is where a
+    block starts along it: a block-size name times an index whose own name says what
+    it runs over (a chunk index tiles the tokens). None for an index that says nothing
+    (`pid * BLOCK_SIZE` over all the elements of a tensor)."""
+    if not (isinstance(block, ast.Name) and BLOCK_SIZE_NAME.fullmatch(block.id)):
+        return None
+    while isinstance(index, ast.Subscript):
+        index = index.value
+    if not isinstance(index, ast.Name) or not index.id.islower():
+        return None
+    kind = kind_of_name(index.id)
+    return "tokens" if kind == "chunks" else kind
 
 
 def _literal(n: ast.expr) -> bool:

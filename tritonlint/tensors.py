@@ -41,11 +41,13 @@ _SMALL_BY_NATURE = (
      "a tensor of flags or counters"),
     # a radix sort's or a top-p's counts: bins x passes x programs
     (re.compile(r"(^|_)hist(ogram)?s?($|_)|(^|_)bins($|_)", re.IGNORECASE), "a histogram"),
-    # one value per channel, head or token and head: a norm's or a convolution's
-    # weights, ALiBi slopes, per-head betas and time steps of linear attention and SSMs
-    # (not a gate: `gate` is also the gate half of a gated MLP, `g` and `gk` one per key)
+    # one value per channel or head: a norm's or a convolution's weights, ALiBi slopes,
+    # an SSM's per-head time-step bias and decay. Not a per-token value (`dt`, `beta`,
+    # a gate): those are often a strided view of the fused input projection, whose
+    # strides span the whole projection (mamba's `dt` of a 35,072-wide in_proj wrapped
+    # at 4 x 40,960 tokens), and `gate` is also the gate half of a gated MLP
     (re.compile(r"(^|_)(norm|ln|rms|layer_?norm|rms_?norm)_?(w|weights?|bias)$|^gamma$|^conv\d?d?_?(w|weights?)$"
-                r"|slopes?$|^(beta|betas|dt|dt_bias|a_log)$", re.IGNORECASE),
+                r"|slopes?$|^(dt_bias|a_log)$", re.IGNORECASE),
      "a tensor of per-channel or per-head parameters"),
 )
 _AFFIXES = re.compile(r"(_ptrs?|_base|_ptr_base)$|^(p_|ptr_)", re.IGNORECASE)

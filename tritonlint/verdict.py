@@ -29,7 +29,7 @@ _RANK = {REALISTIC: 2, UNREALISTIC: 1, BOUNDED: 0}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 #: a block-size constexpr by name (`BLOCK_M`, `BT`, `TILE_N`): not a shape constexpr
 #: that is also a row length (`HIDDEN` in `row * HIDDEN + tl.arange(0, HIDDEN)`)
-_BLOCK_SIZE = re.compile(r"(BLOCK|BLK|TILE)[A-Z0-9_]*|[A-Z0-9_]*_BLOCK|B[A-Z0-9]{1,2}")
+_BLOCK_SIZE = sizes.BLOCK_SIZE_NAME
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,9 @@ class Extent:
     #: a proven bound (a literal, a grid limit), not a kind's realistic maximum: it is
     #: already the largest value, and says nothing about what the operand counts
     proven: bool = False
+    #: a coordinate flattened from several dimensions (`(i_b * H + i_h) * K`): its
+    #: values count positions of the flattened layout, not tokens
+    flattened: bool = False
 
 
 def index_extent(value: Value, code: str, table: dict[str, int], parts: dict[str, Value] | None = None) -> Extent:
@@ -90,7 +93,7 @@ def index_extent(value: Value, code: str, table: dict[str, int], parts: dict[str
     if composite is not None:
         # a coordinate built from a product (`(i_b * H + i_h) * K`): as large as the
         # dimensions it flattens
-        best = Extent(composite, f"the dimensions it flattens, up to {composite:,}", True, None)
+        best = Extent(composite, f"the dimensions it flattens, up to {composite:,}", True, None, flattened=True)
     elif value.kind in sizes.NOUNS:
         host = f" ({value.host})" if value.host else ""
         best = Extent(table[value.kind], f"{sizes.noun(value.kind)}{host}, up to {table[value.kind]:,}",
@@ -329,8 +332,13 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
         bounded_only = e.proven  # a bound, no name says what it counts
         runs = f"is {e.why}" if bounded_only else f"runs over {e.why}"
         unit = "" if bounded_only else f" {sizes.noun(e.kind)}"
+        start = f"it wraps from {at:,}{unit}"
+        if e.flattened and not bounded_only:
+            # a flattened index counts positions of its layout, not tokens: 2M of them
+            # are 16k tokens of 128 heads, not 2M tokens
+            start = f"it wraps once `{idx.code}` reaches {at:,}"
         note = (f"wraps at realistic sizes: `{idx.code}` {runs}, and `{st.code}` is {s.why}; "
-                f"it wraps from {at:,}{unit} at a stride of {s.maximum:,}")
+                f"{start} at a stride of {s.maximum:,}")
         # a second, common point of the same curve, when it is still realistic
         typical = 4096
         if s.kind in ("row_stride", "slab_stride", "table_stride", None) and s.maximum > typical \
