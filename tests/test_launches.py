@@ -499,6 +499,31 @@ def test_a_guard_bounds_the_grid_through_names_and_arithmetic():
     assert _small_batch_tier("n = x.shape[0]", "n", "max(n, x.shape[1])") == "realistic"
 
 
+# the row kernel, its arguments gathered in a tuple and its options in a dict first
+SPLICED = ROW_KERNEL.split("def launch")[0] + '''def launch(x, width, n_cols):
+    assert width <= 1024
+    ARGS
+    write_rows[(x.shape[0],)](CALL)
+'''
+
+
+def _spliced_tier(args: str, call: str) -> str:
+    (d,) = check_source(SPLICED.replace("ARGS", args).replace("CALL", call), "k.py", STRICT).diagnostics
+    return d.tier
+
+
+def test_a_launch_that_forwards_a_tuple_of_arguments_binds_its_elements():
+    # `*args` of a tuple built once before the launch: `width` reaches `stride_row`
+    assert _spliced_tier("args = (x, width, n_cols)", "*args, BLOCK=128") == "unrealistic"
+    assert _spliced_tier("args = [x, width]", "*args, n_cols, BLOCK=128") == "unrealistic"
+    assert _spliced_tier("opts = dict(stride_row=width, BLOCK=128)", "x, n_cols=n_cols, **opts") == "unrealistic"
+    assert _spliced_tier("opts = {'stride_row': width}", "x, n_cols=n_cols, BLOCK=128, **opts") == "unrealistic"
+    # a tuple assigned twice, or built some other way, binds nothing
+    assert _spliced_tier("args = (x, width, n_cols)\n    args = (x, n_cols, n_cols)", "*args, BLOCK=128") \
+        == "realistic"
+    assert _spliced_tier("args = tuple([x, width, n_cols])", "*args, BLOCK=128") == "realistic"
+
+
 def test_an_index_tensor_allocated_as_int64_elsewhere_in_the_run_loads_int64():
     runner = '''import torch
 

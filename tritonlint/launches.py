@@ -388,13 +388,13 @@ def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozense
     args: list[HostArg | None] = []
     arg_nodes: list[ast.expr | None] = []
     starred = False
-    for a in call.args:
+    for a in _spliced_args(call.args, env, line):
         if isinstance(a, ast.Starred):
             starred = True
             continue
         args.append(None if starred else _host_arg(a, env, line))
         arg_nodes.append(None if starred else a)
-    keywords = [k for k in call.keywords if k.arg is not None]
+    keywords = [k for k in _spliced_keywords(call.keywords, env, line) if k.arg is not None]
     kwargs = {k.arg: _host_arg(k.value, env, line) for k in keywords}
     guard = f"{path}:{env.guard_line}" if env.guard_line is not None and env.guard_line < line else None
 
@@ -408,6 +408,48 @@ def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozense
     grid = None if grid_nodes is None else tuple(guarded(_host_arg(e, env, line), e) for e in grid_nodes)
     return Launch(name, path, line, grid, tuple(guarded(a, n) for a, n in zip(args, arg_nodes)),
                   {k.arg: guarded(kwargs[k.arg], k.value) for k in keywords}, imports, guard)
+
+
+def _spliced_args(args: list[ast.expr], env: _Scope, line: int) -> list[ast.expr]:
+    """The launch's positional arguments, with ``*stage_args`` spelled out where the
+    function builds ``stage_args`` once as a tuple or list literal before the launch
+    (``stage_args = (q, k, v, q.stride(0))``); any other star stays a star."""
+    out: list[ast.expr] = []
+    for a in args:
+        literal = _single_literal(a.value, env, line, (ast.Tuple, ast.List)) if isinstance(a, ast.Starred) else None
+        if literal is not None and not any(isinstance(e, ast.Starred) for e in literal.elts):
+            out.extend(literal.elts)
+        else:
+            out.append(a)
+    return out
+
+
+def _spliced_keywords(keywords: list[ast.keyword], env: _Scope, line: int) -> list[ast.keyword]:
+    """``**options`` spelled out where ``options`` is built once before the launch as
+    ``dict(num_warps=4, BLOCK=64)`` or ``{"num_warps": 4}``; any other stays unnamed."""
+    out: list[ast.keyword] = []
+    for k in keywords:
+        spelled = None
+        if k.arg is None:
+            built = _single_literal(k.value, env, line, (ast.Dict, ast.Call))
+            if isinstance(built, ast.Call) and _last_name(built.func) == "dict" and not built.args \
+                    and all(kw.arg is not None for kw in built.keywords):
+                spelled = list(built.keywords)
+            elif isinstance(built, ast.Dict) and all(isinstance(key, ast.Constant) and isinstance(key.value, str)
+                                                     for key in built.keys):
+                spelled = [ast.keyword(arg=key.value, value=value) for key, value in zip(built.keys, built.values)]
+        out.extend(spelled if spelled is not None else [k])
+    return out
+
+
+def _single_literal(node: ast.expr, env: _Scope, line: int, kinds: tuple[type, ...]) -> ast.expr | None:
+    """The value of a name assigned once before ``line``, when it is one of ``kinds``."""
+    if not isinstance(node, ast.Name) or env.definitions_before(node.id, line) != 1:
+        return None
+    found = env.lookup(node.id, line)
+    if found is None or found[0] != "expr" or not isinstance(found[1], kinds):
+        return None
+    return found[1]
 
 
 def guard_bound(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> int | None:
