@@ -136,14 +136,21 @@ def read_launches(text: str, path: str, names: set[str], mentioned: set[str] | N
     imports = _imported_modules(tree)
     created = _created_in_file(tree, source)
     constants = host_guards.module_constants(tree)
+    from .launch_callers import through_callers
+
     for scope in scopes.values():
         env = _Scope(scope, source, constants)
         env.file_shapes = created
-        for node in _walk_scope(scope.body):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Subscript):
-                name = _last_name(node.func.value)
-                if name in mentioned:
-                    out.append(_launch(name, node, path, env, imports))
+        calls = [node for node in _walk_scope(scope.body) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Subscript) and _last_name(node.func.value) in mentioned]
+        if not calls:
+            continue
+        derived = through_callers(tree, scope, env, calls, path, imports, constants, created)
+        if derived is not None:
+            out.extend(derived)
+            continue
+        for node in calls:
+            out.append(_launch(_last_name(node.func.value), node, path, env, imports))
     return out
 
 
@@ -382,32 +389,50 @@ def _walk_scope(body):
 
 
 # --------------------------------------------------------------------------- launch
-def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozenset[str] = frozenset()) -> Launch:
+def _launch(name: str, call: ast.Call, path: str, env: _Scope, imports: frozenset[str] = frozenset(),
+            via=None) -> Launch:
+    """One launch, its arguments read in the launching function's scope; ``via``
+    (``launch_callers.CallSite``): read them instead at one call of that function,
+    where its parameters are what that call passes."""
     line = call.lineno
     grid_nodes = _grid(call.func.slice, env, line)
+    positional = _spliced_args(call.args, env, line)
+    named = _spliced_keywords(call.keywords, env, line)
+    read = _Reader(env, line)
+    if via is not None:
+        positional, named = via.forward(positional, named)
+        if grid_nodes is None:
+            grid_nodes = via.grid(call.func.slice, line)  # a grid the wrapper is passed
+        read = via.reader(read)
     args: list[HostArg | None] = []
-    arg_nodes: list[ast.expr | None] = []
     starred = False
-    for a in _spliced_args(call.args, env, line):
+    for a in positional:
         if isinstance(a, ast.Starred):
             starred = True
             continue
-        args.append(None if starred else _host_arg(a, env, line))
-        arg_nodes.append(None if starred else a)
-    keywords = [k for k in _spliced_keywords(call.keywords, env, line) if k.arg is not None]
-    kwargs = {k.arg: _host_arg(k.value, env, line) for k in keywords}
+        args.append(None if starred else read(a))
+    keywords = [k for k in named if k.arg is not None]
+    kwargs = {k.arg: read(k.value) for k in keywords}
     guard = f"{path}:{env.guard_line}" if env.guard_line is not None and env.guard_line < line else None
-
-    def guarded(arg: HostArg | None, node: ast.expr | None) -> HostArg | None:
-        if arg is None or node is None or not env.size_guards:
-            return arg
-        bound = guard_bound(node, env, line)
-        return arg if bound is None else replace(arg, guard_bound=bound)
-
+    if via is not None:
+        guard = guard or via.guard(path)
+        line = via.line
     args, kwargs = _ranks_from_strides(args, kwargs)
-    grid = None if grid_nodes is None else tuple(guarded(_host_arg(e, env, line), e) for e in grid_nodes)
-    return Launch(name, path, line, grid, tuple(guarded(a, n) for a, n in zip(args, arg_nodes)),
-                  {k.arg: guarded(kwargs[k.arg], k.value) for k in keywords}, imports, guard)
+    grid = None if grid_nodes is None else tuple(read(e) for e in grid_nodes)
+    return Launch(name, path, line, grid, tuple(args), kwargs, imports, guard)
+
+
+class _Reader:
+    """A host expression as a launch argument, in one scope at one line: what it is
+    (``_host_arg``) and the bound the scope's size guards put on it."""
+
+    def __init__(self, env: _Scope, line: int):
+        self.env, self.line = env, line
+
+    def __call__(self, node: ast.expr) -> HostArg:
+        arg = _host_arg(node, self.env, self.line)
+        bound = guard_bound(node, self.env, self.line) if self.env.size_guards else None
+        return arg if bound is None else replace(arg, guard_bound=bound)
 
 
 def _spliced_args(args: list[ast.expr], env: _Scope, line: int) -> list[ast.expr]:
