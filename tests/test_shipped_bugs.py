@@ -39,3 +39,19 @@ def test_the_shipped_kernels_name_their_source():
                    and any("jit" in ast.unparse(d) for d in f.decorator_list) and not f.name.startswith("_")]
         assert kernels
         assert [f.name for f in kernels if "#" not in (ast.get_docstring(f) or "")] == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_the_compiler_computes_every_marked_product_in_32_bits(path: Path):
+    # Triton 3.6's frontend (the oracle's CPU compile, int32 and int64 index tensors):
+    # a 32-bit product feeding an address on every marked line
+    pytest.importorskip("triton")
+    import oracle
+
+    results = oracle.oracle_sites(path)
+    assert results and all(r.not_compiled is None for r in results.values()), \
+        [k for k, r in results.items() if r.not_compiled]
+    lines = {site.line for r in results.values() for site in r.offset_products}
+    lines |= {cast.site.line for r in results.values() for cast in r.late_casts if cast.reaches_address}
+    expected = expectations(path.read_text(encoding="utf-8"))
+    assert sorted(set(expected) - lines) == []
