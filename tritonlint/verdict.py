@@ -277,13 +277,23 @@ def _host(value: Value) -> str:
     return f" ({value.host})" if value.host else ""
 
 
-def _steps_along_a_row(index: Value, stride: Value, extent: Extent) -> bool:
+#: an index named for a row's columns or channels, not with the letter of a dimension:
+#: `offs_n` is a GEMM's column and attention's key position, `offs_k` a reduction
+#: step or a key, so only the words say the index stays along a row
+_ALONG_A_ROW = re.compile(r"col|feat|chan|hidden|dim|embed|inter|width", re.IGNORECASE)
+
+
+def _steps_along_a_row(index: Value, stride: Value, extent: Extent, code: str) -> bool:
     """An index that runs along one row times the stride of an inner dimension
     (``cols * x.stride(1)``, ``offs_d * q.stride(3)``) steps inside one entry of the
     tensor's outermost dimension: only a tensor whose single entry holds 2**31
     elements wraps it. An index loaded from memory (a class id into a class-first
-    layout) or one only a single-letter mask names is not read so."""
+    layout), one only a single-letter mask names, or a column index named by a letter
+    (`offs_n` over a [batch, sequence, heads, dim] view: the sequence, SageAttention
+    #386) is not read so."""
     if stride.kind != "inner_stride" or extent.kind not in ("features", "head_dim", "in_block"):
+        return False
+    if extent.kind == "features" and not _ALONG_A_ROW.search(code):
         return False
     return not index.loaded and not _LETTER_MASK.match(index.host or "")
 
@@ -302,7 +312,7 @@ def _by_operands(risk: Risk, table: dict[str, int]) -> Verdict:
         if idx.value.bound is not None and st.value.bound is not None and idx.value.bound * st.value.bound < LIMIT:
             return Verdict(BOUNDED, f"at most {idx.value.bound * st.value.bound:,} (bounded operands)")
         e = index_extent(idx.value, idx.code, table, idx.parts)
-        if _steps_along_a_row(idx.value, st.value, e):
+        if _steps_along_a_row(idx.value, st.value, e, idx.code):
             return Verdict(UNREALISTIC, f"only at unrealistic sizes: `{idx.code}` runs along a row ({e.why}) and "
                                         f"`{st.code}` is the stride of a dimension after the first{_host(st.value)} "
                                         f"(1 for a contiguous last dimension): the product stays inside one entry "
