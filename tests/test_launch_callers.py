@@ -122,3 +122,31 @@ def scale(x):
     return out
 '''
     assert tiers(text) == {"row * stride_o": "unrealistic", "row * stride_x": "unrealistic"}
+
+
+ALLOCATED_BY_A_HELPER = KERNEL + '''PAGES = 8
+
+
+def alloc_tables(topk_ids, x):
+    rows = topk_ids.shape[0]
+    width = topk_ids.shape[-1] * PAGES
+    return torch.empty((rows, width), device=x.device), torch.empty((rows,), device=x.device)
+
+
+def build(topk_ids, x):
+    table, lens = alloc_tables(topk_ids, x)
+    scale_rows[(topk_ids.shape[0],)](x, table, x.stride(0), table.stride(0), BLOCK=64)
+    return table, lens
+'''
+
+
+def test_a_tensor_allocated_by_a_module_function_has_the_shape_it_returns():
+    # the table's row is k pages of 8: at most 32 x 8 entries, whatever the rows
+    assert tiers(ALLOCATED_BY_A_HELPER)["row * stride_o"] == "unrealistic"
+    # returned on two paths, the shape is not one of them
+    two = ALLOCATED_BY_A_HELPER.replace("    rows = topk_ids.shape[0]\n",
+                                        "    rows = topk_ids.shape[0]\n    if rows == 0:\n        return x, x\n")
+    assert tiers(two)["row * stride_o"] == "realistic"
+    # the last dimension of a tensor that is not narrow by nature says nothing
+    wide = ALLOCATED_BY_A_HELPER.replace("topk_ids.shape[-1]", "x.shape[-1]")
+    assert tiers(wide)["row * stride_o"] == "realistic"

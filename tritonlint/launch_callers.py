@@ -51,6 +51,7 @@ def through_callers(tree: ast.Module, scope: ast.AST, env: L._Scope, calls: list
             # no place in the caller's source
             caller_envs[key] = L._Scope(caller, None, constants)
             caller_envs[key].file_shapes = created
+            caller_envs[key].file_functions = env.file_functions
         site = CallSite(caller_envs[key], call.lineno, bound, env, _assigned_in_branches(caller))
         for launch in calls:
             out.append(L._launch(L._last_name(launch.func.value), launch, path, env, imports, via=site))

@@ -138,9 +138,11 @@ def read_launches(text: str, path: str, names: set[str], mentioned: set[str] | N
     constants = host_guards.module_constants(tree)
     from .launch_callers import through_callers
 
+    functions = {f.name: f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for scope in scopes.values():
         env = _Scope(scope, source, constants)
         env.file_shapes = created
+        env.file_functions = functions
         calls = [node for node in _walk_scope(scope.body) if isinstance(node, ast.Call)
                  and isinstance(node.func, ast.Subscript) and _last_name(node.func.value) in mentioned]
         if not calls:
@@ -267,9 +269,13 @@ class _Scope:
         self.asserted_int64: dict[str, bool] = {}
         self.guard_line: int | None = None
         self.size_guards = host_guards.read_guards(scope, constants)
+        self.constants = constants or {}
         self._aliases: dict[str, list[str]] | None = None
         #: allocations anywhere in the file, by name (set by the reader)
         self.file_shapes: dict[str, tuple[str, ...]] = {}
+        #: the file's module-level functions, by name (set by the reader): a tensor
+        #: made by one of them (`out, lens = _alloc(x)`) has the shape it returns
+        self.file_functions: dict[str, ast.FunctionDef] = {}
         body = scope.body
         # an assert holds for the rest of the function only at its top level: inside
         # a branch (`else: assert z.shape == (M, N)`) it says nothing about the others
@@ -799,12 +805,54 @@ def _dims(tensor_node: ast.expr, env: _Scope, line: int, depth: int = 0) -> tupl
             if _same_shape_as(found[1]) is not None:
                 # `x = x.contiguous()`: the x before this line
                 return _dims(found[1], env, getattr(found[1], "lineno", line), depth + 1)
-            return _created_dims(found[1], env.source)
+            made = _made_by_helper(found[1], None, env, line)
+            return made if made is not None else _created_dims(found[1], env.source)
+        if found is not None and found[0] == "unpack":
+            _, source, i, arity = found
+            return _made_by_helper(source, (i, arity), env, line)
         return None
     if isinstance(tensor_node, ast.Attribute) and isinstance(tensor_node.value, ast.Name) \
             and tensor_node.value.id == "self":
         return env.file_shapes.get(tensor_node.attr)  # self.state_indices, allocated in __init__
     return _created_dims(tensor_node, env.source)
+
+
+def _made_by_helper(call: ast.expr, element: tuple[int, int] | None, env: _Scope, line: int) -> tuple[str, ...] | None:
+    """The dimensions of a tensor a module-level function of the file allocates and
+    returns (``sparse_bt, lens = _alloc_table(topk_idx)`` with ``return
+    torch.empty((n, k * 8)), ...``), spelled in the caller's terms; ``element``: which
+    of the returned tuple (index, length). None where the function returns anything
+    else, or more than once."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+        return None
+    helper = env.file_functions.get(call.func.id)
+    if helper is None:
+        return None
+    returns = [n for n in _walk_scope(helper.body) if isinstance(n, ast.Return)]
+    if len(returns) != 1 or returns[0].value is None:
+        return None
+    value = returns[0].value
+    if element is not None:
+        index, arity = element
+        if not isinstance(value, ast.Tuple) or len(value.elts) != arity:
+            return None
+        value = value.elts[index]
+    from .launch_callers import CallSite, _bind
+
+    bound = _bind(helper.args, call)
+    if bound is None:
+        return None
+    moved = CallSite(env, line, bound, _Scope(helper)).move(value, returns[0].lineno)
+    if moved is None:
+        return None
+    for n in ast.walk(moved):  # the module's integer constants, as their values
+        for name, child in ast.iter_fields(n):
+            if isinstance(child, ast.Name) and child.id in env.constants:
+                setattr(n, name, ast.Constant(env.constants[child.id]))
+            elif isinstance(child, list):
+                setattr(n, name, [ast.Constant(env.constants[c.id]) if isinstance(c, ast.Name)
+                                  and c.id in env.constants else c for c in child])
+    return _created_dims(moved, None)
 
 
 def _unpacked_names(env: _Scope, source: ast.expr, arity: int) -> list[str]:

@@ -186,6 +186,9 @@ def expression_max(node: ast.expr, table: dict[str, int], unknown, letter, resol
                 return known if by_name is None else min(known, by_name)
             return by_name
         if isinstance(n, ast.Subscript):
+            narrow = _narrow_last_dimension(n)
+            if narrow is not None:
+                return table[narrow]
             return size(n.value)  # `offs[:, None]`
         if isinstance(n, ast.UnaryOp):
             return size(n.operand)
@@ -261,6 +264,21 @@ def _block_start_along(index: ast.expr, block: ast.expr) -> str | None:
         return None
     kind = kind_of_name(index.id)
     return "tokens" if kind == "chunks" else kind
+
+
+def _narrow_last_dimension(n: ast.Subscript) -> str | None:
+    """``topk_ids.shape[-1]``: the last dimension of a tensor narrow by nature is
+    what bounds its rows (k of a top-k table, one head of a rotary cache)."""
+    if not (isinstance(n.value, ast.Attribute) and n.value.attr == "shape"):
+        return None
+    index = n.slice
+    if not (isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub)
+            and isinstance(index.operand, ast.Constant) and index.operand.value == 1):
+        return None
+    base = n.value.value
+    name = base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else None
+    kind = narrow_row(name) if name else None
+    return kind if kind in DEFAULTS else None
 
 
 def _literal(n: ast.expr) -> bool:
