@@ -150,3 +150,41 @@ def test_a_tensor_allocated_by_a_module_function_has_the_shape_it_returns():
     # the last dimension of a tensor that is not narrow by nature says nothing
     wide = ALLOCATED_BY_A_HELPER.replace("topk_ids.shape[-1]", "x.shape[-1]")
     assert tiers(wide)["row * stride_o"] == "realistic"
+
+
+DECODE_ROWS = '''import triton
+import triton.language as tl
+
+DECODE_MAX_TOKENS = 6
+
+
+@triton.jit
+def down_gemv(act_ptr, out_ptr, TOPK: tl.constexpr, INTER: tl.constexpr):
+    t = tl.program_id(0)
+    for j in tl.static_range(TOPK):
+        p = t * TOPK + j
+        a = tl.load(act_ptr + p * INTER + tl.arange(0, INTER))
+        tl.store(out_ptr + t * INTER + tl.arange(0, INTER), a)
+
+
+def moe_decode(act, out, num_tokens, top_k, inter):
+    if num_tokens <= DECODE_MAX_TOKENS:
+        down_gemv[(num_tokens,)](act, out, TOPK=top_k, INTER=inter, OPTIONS)
+'''
+
+
+def test_launch_options_do_not_hide_a_launch():
+    # `launch_pdl`, `waves_per_eu`: options of the launcher, not parameters of another
+    # kernel of the same name; the decode dispatch still bounds the rows
+    for options in ("num_warps=1", "launch_pdl=True", "waves_per_eu=2, matrix_instr_nonkdim=16"):
+        assert tiers(DECODE_ROWS.replace("OPTIONS", options)) == {"p * INTER": "unrealistic"}
+    # a keyword the kernel does not take is another kernel's launch
+    assert tiers(DECODE_ROWS.replace("OPTIONS", "STRIDE=4")) == {"p * INTER": "realistic"}
+
+
+def test_a_name_assigned_a_product_is_sized_by_what_it_is_computed_from():
+    # `p = t * TOPK + j`: t below 6 decode rows, j an unrolled loop over the chosen experts
+    assert tiers(DECODE_ROWS.replace("OPTIONS", "num_warps=1")) == {"p * INTER": "unrealistic"}
+    # with t over every token, p is as large as its parts allow
+    unbounded = DECODE_ROWS.replace("    if num_tokens <= DECODE_MAX_TOKENS:\n", "    if True:\n")
+    assert tiers(unbounded.replace("OPTIONS", "num_warps=1")) == {"p * INTER": "realistic"}

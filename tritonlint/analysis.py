@@ -101,6 +101,21 @@ def code_of(node: cst.CSTNode) -> str:
     return text
 
 
+def _shallow(node: cst.BinaryOperation, most: int = 16) -> bool:
+    """An arithmetic expression of at most ``most`` nested operations: a definition
+    worth keeping to size an index (`t * TOPK + j`), not a generated sum of hundreds
+    of terms, whose text would cost more than it says."""
+    stack, seen = [node], 0
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.BinaryOperation):
+            seen += 1
+            if seen > most:
+                return False
+            stack.extend((n.left, n.right))
+    return True
+
+
 class Lazy:
     """Text of a node, rendered only if a message needs it (most values never
     reach a message, and rendering code is costly)."""
@@ -413,7 +428,13 @@ class Analyzer:
         name = code_of(target)
         if fname == "static_range":
             bound = _max_bound(args[:2])
-            return Value(Width.CONST, role=Role.SMALL, bound=bound, origin=((name, "tl.static_range index"),), small_literal=True)
+            # an unrolled loop counts what its bound names (`tl.static_range(TOPK)`: the
+            # chosen experts), which sizes an index built from it
+            positional = [a.value for a in it.args if a.keyword is None]
+            stop = positional[1] if len(positional) > 1 else positional[0] if positional else None
+            kind = sizes.kind_of_name(stop.value) if isinstance(stop, cst.Name) else None
+            return Value(Width.CONST, role=Role.SMALL, bound=bound, origin=((name, "tl.static_range index"),),
+                         small_literal=True, kind=kind)
         if not is_range:
             return Value(Width.OTHER)
         if not args:
@@ -556,6 +577,9 @@ class Analyzer:
         if isinstance(target, cst.Name):
             if value_expr is not None and not isinstance(value_expr, (cst.Name, cst.Integer)) and value.width.is_int:
                 value = value.with_(origin=merge_origin(((target.value, Lazy("= ", value_expr)),), value.origin))
+                if isinstance(value_expr, cst.BinaryOperation) and _shallow(value_expr):
+                    parts = self._parts(value_expr)
+                    value = value.with_(definition=(code_of(value_expr), tuple(parts.items()) if parts else ()))
             env[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]

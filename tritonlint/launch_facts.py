@@ -339,8 +339,17 @@ def _fits(launch: Launch, params: list[str]) -> bool:
     """A launch of another kernel of the same name does not bind this one."""
     if len([a for a in launch.args if a is not None]) > len(params):
         return False
-    return all(k in params for k in launch.kwargs if k not in ("num_warps", "num_stages", "num_ctas", "grid",
-                                                                  "maxnreg", "enable_fp_fusion"))
+    return all(k in params for k in launch.kwargs if k not in LAUNCH_OPTIONS)
+
+
+#: keywords of a launch that are options of the compiler or the launcher, not kernel
+#: parameters: Triton's own, and the AMD backend's
+LAUNCH_OPTIONS = frozenset({
+    "grid", "num_warps", "num_stages", "num_ctas", "maxnreg", "enable_fp_fusion", "launch_pdl",
+    "launch_cooperative_grid", "debug", "sanitize_overflow", "extern_libs", "instrumentation_mode",
+    "waves_per_eu", "matrix_instr_nonkdim", "kpack", "schedule_hint", "num_buffers_warp_spec",
+    "num_consumer_groups", "reg_dec_producer", "reg_inc_consumer", "cluster_dims",
+})
 
 
 def bind_param(value: Value, fact: HostFact | None) -> Value:

@@ -17,7 +17,7 @@ Every expression in a kernel evaluates to a :class:`Value` with
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 INT32_MAX = 2**31 - 1
 #: A literal at or below this scales a block index into a coordinate
@@ -104,6 +104,10 @@ class Value:
     #: elements where the host shows its shape (``tensors.py`` sizes what it addresses)
     tensor_name: str | None = None
     tensor_elements: int | None = None
+    #: for a local name assigned an arithmetic expression (`p = t * TOPK + j`): its
+    #: text and the values of the names in it, so an index spelled by that name is
+    #: sized by what it is computed from (a grid-bounded `t`), not only by its name
+    definition: "tuple[str, tuple[tuple[str, Value], ...]] | None" = field(default=None, compare=False, hash=False)
 
     def with_(self, **changes) -> "Value":
         return replace(self, **changes)

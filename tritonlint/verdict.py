@@ -103,6 +103,14 @@ def index_extent(value: Value, code: str, table: dict[str, int], parts: dict[str
         if kind is not None:
             best = Extent(table[kind], f"{sizes.noun(kind)}, up to {table[kind]:,}", sizes.is_outer(kind), kind)
             break
+    if value.definition is not None and "*" not in code and (best is None or not best.proven):
+        # a name assigned an arithmetic expression (`p = t * TOPK + j`): no larger than
+        # what it is computed from, when that says less than its name
+        text, parts_of = value.definition
+        defined = _expr_max(text, table, dict(parts_of)) if "*" in text else None
+        if defined is not None and (best is None or defined < best.maximum):
+            best = Extent(defined, f"what it is computed from (`{text}`), up to {defined:,}", True, None,
+                          flattened=True)
     if best is None or ("*" in code and composite is None and best.maximum < table["tokens"]):
         # Nothing says what it runs over, or it is a product whose parts do not say:
         # assume it reaches the tokens of a batch (the common case; keeps real bugs reported).
