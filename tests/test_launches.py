@@ -420,7 +420,8 @@ def launch(query, num_tokens, head_size):
 def test_only_tensors_small_by_nature_are_small_by_name():
     from tritonlint.tensors import small_by_nature
     small = ["positions_ptr", "x_scale_ptr", "lse", "rstd_ptr", "block_table", "seq_lens_ptr", "topk_ids",
-             "cos_sin_cache", "state_indices", "slot_mapping", "digit_hist", "excumsum_bins", "is_padding_ptr"]
+             "cos_sin_cache", "state_indices", "slot_mapping", "digit_hist", "excumsum_bins", "is_padding_ptr",
+             "seqstartq", "first_seqpos"]
     # activations, weights, caches, logits and embedding tables can pass 2**31 elements
     large = ["pos_emb_ptr", "position_embeddings", "embedding_table", "hidden_states", "kv_cache_ptr", "logits_ptr",
              "x_ptr", "out", "q", "weight_ptr", "gate", "scores", "scaled_x", "attn_mask", "value_cache",

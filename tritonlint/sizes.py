@@ -148,7 +148,8 @@ def _kind_by_pattern(base: str) -> str | None:
 _NARROW_TENSORS = (
     (re.compile(r"topk|top_k", re.IGNORECASE), "topk"),
     (re.compile(r"freq|cos_sin|rotary|rope|inv_freq", re.IGNORECASE), "head_dim"),
-    (re.compile(r"seq_?lens?$|seqlens?$|^positions$|slot_mapping$|cu_seqlens|start_loc", re.IGNORECASE), "unit"),
+    (re.compile(r"seq_?lens?$|seqlens?$|^positions$|slot_mapping$|cu_seqlens|start_loc|seq_?starts?(_?[qk])?$|seq_?pos$",
+                re.IGNORECASE), "unit"),
 )
 
 

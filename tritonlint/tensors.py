@@ -29,7 +29,7 @@ from .values import Value
 #: Names of tensors that are small by nature, with what a message calls them. A name
 #: is matched after dropping pointer affixes (``scale_ptr``, ``p_lse``, ``seq_lens_ptrs``).
 _SMALL_BY_NATURE = (
-    (re.compile(r"indices|(^|_)ids?($|_)|(^|_)idx$|positions?$|(^|_)pos$|slot_mapping|seq_?lens?|seqlens"
+    (re.compile(r"indices|(^|_)ids?($|_)|(^|_)idx$|positions?$|(^|_)pos$|seq_?pos$|slot_mapping|seq_?lens?|seqlens|seq_?starts?"
                 r"|lengths?($|_)|(^|_)lens($|_)|^cu_|_offsets?$|^offsets?$|(block|page|kv|req|slot)_?tables?"
                 r"|req_to_token|(^|_)locs?($|_)|counts?($|_)|topk|top_k|owners?($|_)", re.IGNORECASE),
      "an index or metadata tensor"),
