@@ -568,6 +568,49 @@ def write(cache, meta):
     assert len(check_source(backend, "backend.py", STRICT, launches=mixed).diagnostics) == 1
 
 
+def test_an_index_tensor_built_by_keyword_elsewhere_in_the_run_loads_int64():
+    # a metadata object built by keyword, passed to the launch as `meta.slot_mapping`
+    builder = '''import torch
+
+
+def build(n):
+    return Metadata(
+        num_tokens=n,
+        slot_mapping=torch.zeros(
+            n, dtype=torch.int64, device="cuda"
+        ),
+    )
+'''
+    backend = '''import triton
+import triton.language as tl
+
+
+@triton.jit
+def store_kv(cache_ptr, slots_ptr, stride_slot):
+    i = tl.program_id(0)
+    slot = tl.load(slots_ptr + i)
+    tl.store(cache_ptr + slot * stride_slot, 0.0)
+
+
+def write(cache, meta):
+    store_kv[(meta.num_tokens,)](cache, meta.slot_mapping, cache.stride(0))
+'''
+    from tritonlint.launch_facts import LaunchIndex
+
+    def found(*files):
+        index = LaunchIndex.from_texts([("backend.py", backend), *files])
+        return [d.expression for d in check_source(backend, "backend.py", STRICT, launches=index).diagnostics]
+
+    assert found() == ["slot * stride_slot"]
+    assert found(("builder.py", builder)) == []
+    # a test's toy object says nothing; a local variable of that name is not a field
+    assert found(("tests/test_builder.py", builder)) == ["slot * stride_slot"]
+    local = "import torch\n\n\ndef f(n):\n    slot_mapping = torch.zeros(\n        n, dtype=torch.int64)\n"
+    assert found(("local.py", local)) == ["slot * stride_slot"]
+    # built with two widths in the run: the name says nothing
+    assert found(("builder.py", builder), ("other.py", builder.replace("int64", "int32"))) == ["slot * stride_slot"]
+
+
 STRIDED_ROWS = '''import triton
 import triton.language as tl
 

@@ -262,7 +262,7 @@ def launch_index(entries: list[_File], store: Store, jobs: int = 1) -> tuple[Cal
             if text is None:
                 continue  # changed since it was hashed: its launches are read when it is checked again
             entry = {"sha": e.sha, "defines": sorted(kernel_names(text)) if "jit" in text else [],
-                     "widths": {k: sorted(v) for k, v in file_widths(text).items()}}
+                     "widths": {k: sorted(v) for k, v in file_widths(text, e.display).items()}}
         entry.pop("stat", None)
         entry.pop("hashed_at", None)
         entry.update(e.stat)

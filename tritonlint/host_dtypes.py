@@ -23,15 +23,25 @@ from .launches import dtype_of, self_attribute_assignments
 _SPAN = 6
 _DTYPE = re.compile(r"torch\.(?:int64|long|int32|int16|int8|uint8)|\.long\(\)|\.int\(\)")
 _ATTRIBUTE_ASSIGNED = re.compile(r"^[ \t]*self\.\w+\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+#: a keyword argument on a line of its own inside a call: a field of an object built
+#: by keyword (`Metadata(\n    state_inner_sizes=torch.zeros(n, dtype=torch.int64),`),
+#: which the launch passes as `meta.state_inner_sizes`. The line before ends inside the
+#: call's parentheses (`(` or `,`), which a statement never does
+_KEYWORD_ON_ITS_LINE = re.compile(r"[(,][ \t]*(?:#[^\n]*)?\n[ \t]*(\w+)[ \t]*=(?!=)")
 
 
 def attribute_dtypes(texts: Iterable[tuple[str, str]]) -> dict[str, bool]:
     """Attribute name -> True (int64) / False (a narrower integer type), where every
     allocation of it in the run that shows a type agrees."""
-    return merge(file_widths(text) for _path, text in texts)
+    return merge(file_widths(text, path) for path, text in texts)
 
 
-def file_widths(text: str) -> dict[str, set[bool]]:
+#: tests build toy objects by keyword (`Batch(input_ids=torch.zeros(2, dtype=torch.int32))`
+#: beside a runner's int64 ones): their keywords say nothing of what a deployment passes
+_TEST_PATH = re.compile(r"(^|[/\\])(tests?|testing|unit_?tests?)[/\\]|(^|[/\\])(test_[^/\\]*|[^/\\]*_test|conftest)\.py$")
+
+
+def file_widths(text: str, path: str | None = None) -> dict[str, set[bool]]:
     """One file's share: the widths its allocations show, by attribute name (what
     the cache keeps per file, so a warm run does not parse the file again). Only the
     assignments the prefilter finds are parsed, each on its own: most files that
@@ -60,7 +70,35 @@ def file_widths(text: str) -> dict[str, set[bool]]:
             width = dtype_of(value)
             if width is not None:
                 seen.setdefault(name, set()).add(width)
+    keywords = () if path is not None and _TEST_PATH.search(path) else _KEYWORD_ON_ITS_LINE.finditer(text)
+    for match in keywords:
+        name = match.group(1)
+        if "_" not in name.strip("_"):
+            continue  # a generic word (`out`, `indices`) is a different tensor in every call
+        end = match.end()
+        for _ in range(_SPAN + 1):
+            nxt = text.find("\n", end)
+            end = len(text) if nxt < 0 else nxt + 1
+        if not _DTYPE.search(text, match.end(), end):
+            continue
+        value = _keyword_value(text[match.end():end])
+        width = dtype_of(value) if value is not None else None
+        if width is not None:
+            seen.setdefault(name, set()).add(width)
     return seen
+
+
+def _keyword_value(text: str) -> ast.expr | None:
+    """The value of a keyword argument from the text after its ``=``: the shortest
+    prefix of its lines that parses as one expression (its trailing comma dropped)."""
+    lines = text.splitlines()
+    for end in range(1, len(lines) + 1):
+        chunk = "\n".join(lines[:end]).strip().rstrip(",")
+        try:
+            return ast.parse(chunk, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return None
 
 
 def _statement(lines: list[str], first: int, most: int = _SPAN + 2) -> ast.stmt | None:
