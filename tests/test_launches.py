@@ -568,6 +568,18 @@ def write(cache, meta):
     assert len(check_source(backend, "backend.py", STRICT, launches=mixed).diagnostics) == 1
 
 
+def test_a_module_constant_passed_at_the_launch_is_its_value():
+    text = ROW_KERNEL.replace("def launch(x, width, n_cols):\n    DST\n", "WIDTH = 1024\n\n\ndef launch(x, n_cols):\n    dst = x\n")
+    text = text.replace("(dst, width, n_cols, BLOCK=128)", "(dst, WIDTH, n_cols, BLOCK=128)")
+    assert "WIDTH = 1024" in text and "(dst, WIDTH, n_cols" in text
+    (d,) = check_source(text, "k.py", STRICT).diagnostics
+    assert d.tier == "unrealistic", d.size_note  # a million rows of 1,024
+    # a parameter of the launching function named like the constant is not it
+    shadowed = text.replace("def launch(x, n_cols):", "def launch(x, n_cols, WIDTH):")
+    (d,) = check_source(shadowed, "k.py", STRICT).diagnostics
+    assert d.tier == "realistic"
+
+
 def test_an_index_tensor_built_by_keyword_elsewhere_in_the_run_loads_int64():
     # a metadata object built by keyword, passed to the launch as `meta.slot_mapping`
     builder = '''import torch

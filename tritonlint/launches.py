@@ -270,6 +270,10 @@ class _Scope:
         self.guard_line: int | None = None
         self.size_guards = host_guards.read_guards(scope, constants)
         self.constants = constants or {}
+        args = getattr(scope, "args", None)
+        #: the function's parameters: a parameter named like a module constant is not it
+        self.params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                        *[v for v in (args.vararg, args.kwarg) if v is not None]]} if args else set()
         self._aliases: dict[str, list[str]] | None = None
         #: allocations anywhere in the file, by name (set by the reader)
         self.file_shapes: dict[str, tuple[str, ...]] = {}
@@ -500,6 +504,9 @@ def guard_bound(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> int |
     literal = _literal_int(node)
     if literal is not None:
         return literal
+    if isinstance(node, ast.Name) and node.id in env.constants and node.id not in env.params \
+            and env.definitions_before(node.id, line) == 0:
+        return env.constants[node.id]
     if isinstance(node, ast.Name) and env.definitions_before(node.id, line) == 1:
         defined = env.lookup(node.id, line)
         if defined is not None and defined[0] == "expr":
@@ -635,6 +642,9 @@ def _host_arg(node: ast.expr, env: _Scope, line: int, depth: int = 0) -> HostArg
                 return HostArg(text, "tensor", node.id, ndim=resolved.ndim if dims is None else len(dims),
                                int64=int64, names=names + resolved.names, dims=dims)
             return HostArg(text, "expr", names=names + resolved.names, per_block=resolved.per_block)
+        if found is None and node.id in env.constants and node.id not in env.params:
+            # a module-level integer constant (`HIDDEN = 4096`): its value, as a literal
+            return HostArg(text, "literal", const=env.constants[node.id], names=names)
         if found is None:
             dims = _dims(node, env, line)
             return HostArg(text, "tensor", tensor=node.id, names=names, dims=dims,
