@@ -525,15 +525,8 @@ def test_a_launch_that_forwards_a_tuple_of_arguments_binds_its_elements():
     assert _spliced_tier("args = tuple([x, width, n_cols])", "*args, BLOCK=128") == "realistic"
 
 
-def test_an_index_tensor_allocated_as_int64_elsewhere_in_the_run_loads_int64():
-    runner = '''import torch
-
-
-class Runner:
-    def __init__(self, n):
-        self.slot_mapping = torch.zeros(n, dtype=torch.int64)
-'''
-    backend = '''import triton
+# a backend that loads slots from `meta.slot_mapping`, whose type it does not show
+SLOT_BACKEND = '''import triton
 import triton.language as tl
 
 
@@ -547,6 +540,17 @@ def store_kv(cache_ptr, slots_ptr, stride_slot):
 def write(cache, meta):
     store_kv[(meta.num_tokens,)](cache, meta.slot_mapping, cache.stride(0))
 '''
+
+
+def test_an_index_tensor_allocated_as_int64_elsewhere_in_the_run_loads_int64():
+    runner = '''import torch
+
+
+class Runner:
+    def __init__(self, n):
+        self.slot_mapping = torch.zeros(n, dtype=torch.int64)
+'''
+    backend = SLOT_BACKEND
     from tritonlint.launch_facts import LaunchIndex
     alone = check_source(backend, "backend.py", STRICT, launches=LaunchIndex.from_texts([("backend.py", backend)]))
     assert [d.expression for d in alone.diagnostics] == ["slot * stride_slot"]
@@ -593,20 +597,7 @@ def build(n):
         ),
     )
 '''
-    backend = '''import triton
-import triton.language as tl
-
-
-@triton.jit
-def store_kv(cache_ptr, slots_ptr, stride_slot):
-    i = tl.program_id(0)
-    slot = tl.load(slots_ptr + i)
-    tl.store(cache_ptr + slot * stride_slot, 0.0)
-
-
-def write(cache, meta):
-    store_kv[(meta.num_tokens,)](cache, meta.slot_mapping, cache.stride(0))
-'''
+    backend = SLOT_BACKEND
     from tritonlint.launch_facts import LaunchIndex
 
     def found(*files):

@@ -53,10 +53,7 @@ def file_widths(text: str, path: str | None = None) -> dict[str, set[bool]]:
     lines = None
     line, counted = 0, 0
     for match in _ATTRIBUTE_ASSIGNED.finditer(text):
-        end = match.end()
-        for _ in range(_SPAN + 1):
-            nxt = text.find("\n", end)
-            end = len(text) if nxt < 0 else nxt + 1
+        end = _span_end(text, match.end())
         if not _DTYPE.search(text, match.end(), end):
             continue
         if lines is None:
@@ -75,10 +72,7 @@ def file_widths(text: str, path: str | None = None) -> dict[str, set[bool]]:
         name = match.group(1)
         if "_" not in name.strip("_"):
             continue  # a generic word (`out`, `indices`) is a different tensor in every call
-        end = match.end()
-        for _ in range(_SPAN + 1):
-            nxt = text.find("\n", end)
-            end = len(text) if nxt < 0 else nxt + 1
+        end = _span_end(text, match.end())
         if not _DTYPE.search(text, match.end(), end):
             continue
         value = _keyword_value(text[match.end():end])
@@ -86,6 +80,16 @@ def file_widths(text: str, path: str | None = None) -> dict[str, set[bool]]:
         if width is not None:
             seen.setdefault(name, set()).add(width)
     return seen
+
+
+def _span_end(text: str, start: int) -> int:
+    """Where the prefilter's window ends: the rest of the line at ``start`` and the
+    next ``_SPAN`` lines (an allocation whose arguments are wrapped)."""
+    end = start
+    for _ in range(_SPAN + 1):
+        nxt = text.find("\n", end)
+        end = len(text) if nxt < 0 else nxt + 1
+    return end
 
 
 def _keyword_value(text: str) -> ast.expr | None:

@@ -40,19 +40,20 @@ def through_callers(tree: ast.Module, scope: ast.AST, env: L._Scope, calls: list
     if not sites:
         return None
     out: list[L.Launch] = []
-    caller_envs: dict[int, L._Scope] = {}
+    callers: dict[int, tuple[L._Scope, frozenset[str]]] = {}  # each caller read once
     for call, caller in sites:
         bound = _bind(scope.args, call)
         if bound is None:
             return None
-        key = id(caller)
-        if key not in caller_envs:
+        if id(caller) not in callers:
             # texts are spelled by ast.unparse there: a node moved from the wrapper has
             # no place in the caller's source
-            caller_envs[key] = L._Scope(caller, None, constants)
-            caller_envs[key].file_shapes = created
-            caller_envs[key].file_functions = env.file_functions
-        site = CallSite(caller_envs[key], call.lineno, bound, env, _assigned_in_branches(caller))
+            caller_env = L._Scope(caller, None, constants)
+            caller_env.file_shapes = created
+            caller_env.file_functions = env.file_functions
+            callers[id(caller)] = caller_env, _assigned_in_branches(caller)
+        caller_env, conditional = callers[id(caller)]
+        site = CallSite(caller_env, call.lineno, bound, env, conditional)
         for launch in calls:
             out.append(L._launch(L._last_name(launch.func.value), launch, path, env, imports, via=site))
     return out

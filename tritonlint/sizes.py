@@ -29,6 +29,17 @@ class Dimension:
     pattern: str  # names (program-id variables, loop indices, loaded pointers) of this kind
 
 
+#: the words that name a row's features (the `features` kind without the letters it
+#: also takes, `n`, `offs_n`, `k`, which name other dimensions as often)
+FEATURE_WORDS = r"col|feat|chan|hidden|dim|d_?model|embed|inter|width"
+_FEATURE_WORDS = re.compile(FEATURE_WORDS, re.IGNORECASE)
+
+
+def names_features(text: str) -> bool:
+    """The text names a row's features by a word (`cols`, `hidden_idx`), not a letter."""
+    return bool(_FEATURE_WORDS.search(text))
+
+
 #: The defaults, largest realistic extent of each kind of dimension.
 DIMENSIONS: tuple[Dimension, ...] = (
     # most specific first: the first kind whose names match wins
@@ -59,7 +70,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("batch", 4096, "sequences or requests in a batch", True,
               r"batch|^b$|^i_?b$|^pid_?b$|^off_?b$|^bid$|^off_?z$|^pid_?z$|^i_?z$|^i_?n$|^req|(^|_)req(s|uests?)($|_)|^pid_?n_?seq|^seq_?idx"),
     Dimension("features", 2**16, "features of one row (hidden, intermediate, channels)", False,
-              r"col|feat|chan|hidden|dim|d_?model|embed|inter|width|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
+              FEATURE_WORDS + r"|^n$|^pid_?n$|^offs?_?n$|^offs?_?k$|^rn$|^rk$|^i_?n_?blk|^c$|^i_?c_?blk|^k$"),
     Dimension("tokens", 2**20, "tokens in one batch or sequence (a 1M-token prefill)", True,
               r"tok|seq|pos|row|ctx|context|^m$|^pid_?m$|^offs?_?m$|^rm$|^i_?m$|^bos$|^eos$|start|^t$|^i_t$|^pid_?t$|query|^q_?idx|^idx$|^i$"),
 )
@@ -126,13 +137,14 @@ _ROW_OWNERS = ("experts", "adapters", "batch")
 def kind_of_name(name: str) -> str | None:
     """The kind of dimension a variable or pointer name runs over, if it says."""
     base = name.strip("`").split(".")[-1]
-    starts = _ROW_STARTS.match(_POINTER_AFFIX.sub("", base))
+    starts = _ROW_STARTS.match(POINTER_AFFIXES.sub("", base))
     if starts is not None and _kind_by_pattern(starts.group("owner")) in _ROW_OWNERS:
         return "tokens"
     return _kind_by_pattern(base)
 
 
-_POINTER_AFFIX = re.compile(r"(_ptrs?)$", re.IGNORECASE)
+#: what a pointer's name adds to its tensor's (`scale_ptr`, `p_lse`, `seq_lens_ptrs`)
+POINTER_AFFIXES = re.compile(r"(_ptrs?|_base|_ptr_base)$|^(p_|ptr_)", re.IGNORECASE)
 
 
 def _kind_by_pattern(base: str) -> str | None:

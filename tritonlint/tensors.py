@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import sizes
 from .values import Value
 
 #: Names of tensors that are small by nature, with what a message calls them. A name
@@ -50,14 +51,13 @@ _SMALL_BY_NATURE = (
                 r"|slopes?$|^(dt_bias|a_log)$", re.IGNORECASE),
      "a tensor of per-channel or per-head parameters"),
 )
-_AFFIXES = re.compile(r"(_ptrs?|_base|_ptr_base)$|^(p_|ptr_)", re.IGNORECASE)
 
 
 def small_by_nature(name: str | None) -> str | None:
     """What a tensor small by nature is, from its name; None when the name says nothing."""
     if not name:
         return None
-    base = _AFFIXES.sub("", name.strip("`").split(".")[-1])
+    base = sizes.POINTER_AFFIXES.sub("", name.strip("`").split(".")[-1])
     for rx, what in _SMALL_BY_NATURE:
         if rx.search(base):
             return what

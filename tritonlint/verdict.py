@@ -285,12 +285,6 @@ def _host(value: Value) -> str:
     return f" ({value.host})" if value.host else ""
 
 
-#: an index named for a row's columns or channels, not with the letter of a dimension:
-#: `offs_n` is a GEMM's column and attention's key position, `offs_k` a reduction
-#: step or a key, so only the words say the index stays along a row
-_ALONG_A_ROW = re.compile(r"col|feat|chan|hidden|dim|embed|inter|width", re.IGNORECASE)
-
-
 def _steps_along_a_row(index: Value, stride: Value, extent: Extent, code: str) -> bool:
     """An index that runs along one row times the stride of an inner dimension
     (``cols * x.stride(1)``, ``offs_d * q.stride(3)``) steps inside one entry of the
@@ -301,7 +295,9 @@ def _steps_along_a_row(index: Value, stride: Value, extent: Extent, code: str) -
     #386) is not read so."""
     if stride.kind != "inner_stride" or extent.kind not in ("features", "head_dim", "in_block"):
         return False
-    if extent.kind == "features" and not _ALONG_A_ROW.search(code):
+    if extent.kind == "features" and not sizes.names_features(code):
+        # `offs_n` is a GEMM's column and attention's key position, `offs_k` a
+        # reduction step or a key: only a word says the index stays along a row
         return False
     return not index.loaded and not _LETTER_MASK.match(index.host or "")
 
