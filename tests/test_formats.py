@@ -8,6 +8,7 @@ Set TRITONLINT_UPDATE_GOLDEN=1 to rewrite the golden files (then read the diff).
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -352,3 +353,20 @@ def test_markdown_of_a_crlf_file(tmp_path):
     r = check("markdown", path="crlf.py", cwd=tmp_path)
     assert r.returncode == 1 and "\r" not in r.stdout
     assert "\n-    pid = tl.program_id(0)\n+    pid = tl.program_id(0).to(tl.int64)\n" in r.stdout
+
+
+def test_text_prints_what_the_file_says(tmp_path):
+    """Plain text is the file's own text: a location `:100:` stays digits (rich once
+    read it as the emoji code `:100:`), a line ending in a backslash keeps one
+    backslash (rich's markup escaping doubled it), a form feed in a line is dropped
+    rather than sent to the terminal, and colour comes only when asked for."""
+    lines = TWO_PRODUCTS.splitlines()
+    body = lines[:6] + ["    pass"] * 93 + ["    a = tl.program_id(0) * stride  # rows\f of x \\",
+                                           "    tl.store(x_ptr + a, 0.0)"]
+    (tmp_path / "k.py").write_text("\n".join(body) + "\n")
+    out = check("text", path="k.py", cwd=tmp_path).stdout
+    assert "k.py:100:9:" in out and "\U0001f4af" not in out
+    assert "100 |     a = tl.program_id(0) * stride  # rows of x \\\n" in out
+    assert "\f" not in out and "\x1b[" not in out
+    colored = tritonlint("check", "k.py", "--color", "always", cwd=tmp_path).stdout
+    assert "\x1b[" in colored and "k.py:100:" in re.sub(r"\x1b\[[0-9;]*m", "", colored)

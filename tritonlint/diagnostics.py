@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass, field
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """A file's lines as Python (and a finding's line number) counts them: broken at
+    ``\n``, ``\r\n`` and ``\r`` only. ``str.splitlines`` also breaks at form feeds,
+    vertical tabs and other separators, which would shift every later line of a
+    code frame."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 class Applicability(str, enum.Enum):

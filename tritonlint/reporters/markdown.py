@@ -12,7 +12,7 @@ import difflib
 import re
 from collections import Counter
 
-from ..diagnostics import Applicability, Diagnostic
+from ..diagnostics import Applicability, Diagnostic, source_lines
 from ..rule_catalogue import by_code
 from . import Report
 from .github import display_path
@@ -59,7 +59,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def frame(d: Diagnostic, source: str) -> str:
-    lines = source.splitlines()
+    lines = source_lines(source)
     first = max(1, d.start.line - CONTEXT)
     last = min(len(lines), d.end.line, d.start.line + 3)
     width = len(str(last))
