@@ -317,3 +317,16 @@ def test_unchanged_timestamps_stand_for_the_digest_and_a_same_size_edit_is_still
     assert run(capsys, "check", ".", "--strict", "--jobs", "1") == fresh
     host.write_text(HOST)
     assert run(capsys, "check", ".", "--strict", "--jobs", "1", "--no-cache") != fresh, "the edit must matter"
+
+
+def test_a_file_with_nothing_to_say_is_stored_as_a_marker_and_read_back_the_same(tree, capsys):
+    """Most files of a tree hold no kernel: their result is stored as a marker that a
+    warm run turns back into the same empty result, without decoding one; a file
+    with findings keeps its whole result."""
+    cold = run(capsys, "check", ".", "--format", "json")
+    [store] = list((tree / ".tritonlint_cache").glob("*/*.json"))
+    results = {k: json.loads(v[1]) for k, v in json.loads(store.read_text())["results"].items()}
+    assert results[str(tree / "util.py")]["result"] == "nothing"
+    assert results[str(tree / "kernels.py")]["result"] != "nothing"
+    assert run(capsys, "check", ".", "--format", "json") == cold == run(capsys, "check", ".", "--format", "json",
+                                                                        "--no-cache")

@@ -221,3 +221,29 @@ def gather(x_ptr, kv_indices, stride, BLOCK: tl.constexpr):
     assert r.returncode == 1 and "assuming the loaded values are int32" in r.stdout
     (repo / "pyproject.toml").write_text('[tool.tritonlint]\nint64-pointers = ["kv_*"]\n')
     assert run("check", repo / "g.py").returncode == 0
+
+
+def test_each_file_gets_its_nearest_configuration(tmp_path):
+    """The settings of a file are those of the nearest folder above it with a
+    [tool.tritonlint] table, answered once per folder: a folder below a configured
+    one shares its answer, a sibling tree without one gets the defaults, a pyproject
+    without the table is passed over, and a file that is a link is judged where it
+    really is."""
+    from tritonlint.settings import Resolver
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "plain" / "deep").mkdir(parents=True)
+    (tmp_path / "a" / "pyproject.toml").write_text('[tool.tritonlint]\nignore = ["TL002"]\n')
+    (tmp_path / "a" / "b" / "pyproject.toml").write_text('[tool.other]\nx = 1\n')
+    (tmp_path / "plain" / "pyproject.toml").write_text('[project]\nname = "p"\n')
+    for f in ("a/k.py", "a/b/c/k.py", "a/b/c/m.py", "plain/deep/k.py"):
+        (tmp_path / f).write_text("x = 1\n")
+    (tmp_path / "plain" / "link.py").symlink_to(tmp_path / "a" / "b" / "c" / "k.py")
+    resolver = Resolver({})
+    configured = resolver.for_path(tmp_path / "a" / "k.py")
+    assert configured.ignore == ("TL002",)
+    assert resolver.for_path(tmp_path / "a" / "b" / "c" / "k.py") is configured
+    assert resolver.for_path(tmp_path / "a" / "b" / "c" / "m.py") is configured
+    assert resolver.for_path(tmp_path / "plain" / "deep" / "k.py").ignore == ()
+    assert resolver.for_path(tmp_path / "plain" / "link.py") is configured
+    assert Resolver({}).for_path(tmp_path / "a" / "b" / "c" / "m.py").ignore == ("TL002",), "asked first, deep"

@@ -138,10 +138,15 @@ def decode(data):
     if "@c" in data:
         cls = _class(data["@c"], None)
         fields = data["f"]
-        if not isinstance(fields, dict) or set(fields) != {f.name for f in dataclasses.fields(cls)}:
+        if not isinstance(fields, dict) or fields.keys() != _field_names(cls):
             raise ValueError(f"the fields of {cls.__name__} differ")
         return cls(**{k: decode(v) for k, v in fields.items()})
     raise ValueError("not an encoded value")
+
+
+@functools.cache
+def _field_names(cls) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
 
 
 def _list(v) -> list:

@@ -169,6 +169,11 @@ def check_with_cache(files: list[Path], resolver: Resolver, jobs: int, progress:
     return results  # type: ignore[return-value]
 
 
+#: what is stored for a result with nothing in it (``FileResult(path)``): no value
+#: ``encode`` writes is a bare string
+_NOTHING = "nothing"
+
+
 def _may_hit(entry: dict | None, e: _File) -> bool:
     return (e.sha is not None and entry is not None and entry.get("sha") == e.sha
             and entry.get("settings") == e.settings_key)
@@ -198,6 +203,8 @@ def _hit(entry: dict | None, e: _File, names_key: str, consumed: _Consumed) -> F
     launch_key = consumed.digest(words)
     if launch_key is None or launch_key != entry.get("launches"):
         return None
+    if entry.get("result") == _NOTHING:
+        return FileResult(e.display)
     try:
         result = decode(entry.get("result"))
     except (ValueError, TypeError, KeyError, RecursionError):
@@ -227,8 +234,11 @@ def _remember(store: Store, e: _File, result: FileResult, names_key: str, consum
     launch_key = consumed.digest(words)
     if launch_key is None or not consumed.trusted:
         return
+    kept = replace(result, source=None)
     try:
-        encoded = encode(replace(result, source=None))
+        # most files of a tree hold no kernel and have nothing to say: a marker, not a
+        # result to decode again on every run
+        encoded = _NOTHING if kept == FileResult(result.path) else encode(kept)
     except Unencodable:
         return
     store.put("results", e.key, {"sha": e.sha, "settings": e.settings_key, "names": names_key, "words": words,

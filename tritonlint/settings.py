@@ -306,6 +306,8 @@ class Resolver:
         self._by_dir: dict[Path, Settings] = {}
         self._by_path: dict[str, Settings] = {}
         self._configs: dict[Path, Settings] = {}
+        self._found: dict[Path, Settings] = {}  # folder -> its nearest configuration
+        self._by_folder: dict[str, Settings] = {}  # a file's folder as its path spells it
         self._fixed = self._apply(load_file(config_file)) if config_file else None
 
     def for_path(self, path: Path) -> Settings:
@@ -313,10 +315,20 @@ class Resolver:
             return self._fixed
         # asked for every file more than once (discovery, the check, the baseline): the
         # answer for a path is found once (resolve() stats each of its folders)
-        known = self._by_path.get(str(path))
+        text = str(path)
+        known = self._by_path.get(text)
         if known is not None:
             return known
-        self._by_path[str(path)] = found = self._for_path(path)
+        if text.endswith(".py") and not os.path.islink(text):
+            # a file that is no link is in its folder: the folder's answer, found once
+            # (resolving stats every component of the path: most of a warm run)
+            folder = os.path.dirname(text) or "."
+            found = self._by_folder.get(folder)
+            if found is None:
+                found = self._by_folder[folder] = self._in_directory(Path(folder).resolve())
+        else:
+            found = self._for_path(path)
+        self._by_path[text] = found
         return found
 
     def _for_path(self, path: Path) -> Settings:
@@ -324,22 +336,46 @@ class Resolver:
             directory = path.resolve().parent if path.is_file() or path.suffix == ".py" else path.resolve()
         except RuntimeError:  # a symlink loop (reported as unreadable): the settings of the directory holding it
             directory = path.absolute().parent.resolve()
+        return self._in_directory(directory)
+
+    def _in_directory(self, directory: Path) -> Settings:
         if directory not in self._by_dir:
             self._by_dir[directory] = self._apply(self._find(directory))
         return self._by_dir[directory]
 
     def _find(self, directory: Path) -> Settings:
-        for d in (directory, *directory.parents):
-            candidate = d / "pyproject.toml"
-            if candidate.is_file():
-                text = candidate.read_text(encoding="utf-8", errors="replace")
-                if "tritonlint" in text:
-                    if candidate not in self._configs:  # one configuration serves many folders: read it once
-                        self._configs[candidate] = load_file(candidate)
-                    settings = self._configs[candidate]
-                    if settings.source != "defaults":
-                        return settings
-        return Settings(root=Path.cwd())
+        """The configuration of the nearest folder at or above ``directory`` with a
+        ``[tool.tritonlint]`` pyproject.toml; each folder asked once (a tree's folders
+        share their parents' answer)."""
+        chain = []
+        d: Path | None = directory
+        found = None
+        while d is not None:
+            if d in self._found:
+                found = self._found[d]
+                break
+            chain.append(d)
+            found = self._own_configuration(d)
+            if found is not None:
+                break
+            d = d.parent if d.parent != d else None
+        if found is None:
+            found = Settings(root=Path.cwd())
+        for folder in chain:
+            self._found[folder] = found
+        return found
+
+    def _own_configuration(self, d: Path) -> Settings | None:
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            text = candidate.read_text(encoding="utf-8", errors="replace")
+            if "tritonlint" in text:
+                if candidate not in self._configs:  # one configuration serves many folders: read it once
+                    self._configs[candidate] = load_file(candidate)
+                settings = self._configs[candidate]
+                if settings.source != "defaults":
+                    return settings
+        return None
 
     def _apply(self, settings: Settings) -> Settings:
         if not self.overrides:
