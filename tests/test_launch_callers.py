@@ -188,3 +188,37 @@ def test_a_name_assigned_a_product_is_sized_by_what_it_is_computed_from():
     # with t over every token, p is as large as its parts allow
     unbounded = DECODE_ROWS.replace("    if num_tokens <= DECODE_MAX_TOKENS:\n", "    if True:\n")
     assert tiers(unbounded.replace("OPTIONS", "num_warps=1")) == {"p * INTER": "realistic"}
+
+
+def test_a_parameter_the_wrapper_assigns_again_is_what_it_assigned():
+    # the caller leaves `out` out; the wrapper allocates it 64 wide: the stride is the
+    # wrapper's allocation, not the caller's `None`
+    text = KERNEL + '''def _run(x, out=None):
+    out = torch.empty((x.shape[0], 64), device=x.device) if out is None else out
+    scale_rows[(x.shape[0],)](x, out, x.stride(0), out.stride(0), BLOCK=64)
+    return out
+
+
+def scale(x):
+    return _run(x)
+'''
+    found = tiers(text)
+    assert found["row * stride_o"] == "unrealistic", "64 wide, as the wrapper allocates it"
+    assert found["row * stride_x"] == "realistic"
+
+
+def test_what_the_wrapper_asserts_holds_for_every_call():
+    # the caller says nothing of `logits`; the wrapper asserts it is [tokens, experts]
+    text = KERNEL + '''def _gate(logits, out):
+    assert logits.shape == (out.shape[0], num_experts)
+    scale_rows[(logits.shape[0],)](logits, out, logits.stride(0), out.stride(0), BLOCK=64)
+
+
+def route(hidden, logits):
+    out = torch.empty((hidden.shape[0], 8), device=hidden.device)
+    _gate(logits, out)
+    return out
+'''
+    found = tiers(text)
+    assert found["row * stride_x"] == "unrealistic", "the wrapper's assert sizes the row: experts"
+    assert found["row * stride_o"] == "unrealistic", "the caller's allocation sizes the row: 8"

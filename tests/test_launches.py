@@ -1052,3 +1052,27 @@ def launch(x, dim):
     (launch,) = read_launches(source, "k.py", {"outer_rows"})
     assert launch.args[1].const is None and launch.grid[0].const is None
     assert tiers_of(source)["pid_m * N * K"] == "realistic"
+
+
+def test_a_stride_estimate_stays_within_a_slab():
+    """A batch stride over [B, H, S, D] is each dimension after it at its maximum
+    (heads x a 1M-token sequence x a 1,024-wide head): more than any real stride.
+    The estimate stops at a slab, and the message never says a single sequence wraps."""
+    text = '''import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def per_batch(x_ptr, stride_b, BLOCK: tl.constexpr):
+    b = tl.program_id(0)
+    tl.store(x_ptr + b * stride_b + tl.arange(0, BLOCK), 0.0)
+
+
+def run(x):
+    B, num_heads, seq_len, D = x.shape
+    per_batch[(B,)](x, x.stride(0), BLOCK=64)
+'''
+    [d] = [d for d in check_source(text, "k.py", STRICT).diagnostics if d.expression == "b * stride_b"]
+    assert d.tier == "realistic"
+    assert "268,435,456" in d.message and "from 1 sequence" not in d.message and "137,438,953,472" not in d.message

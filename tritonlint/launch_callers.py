@@ -63,25 +63,38 @@ def _call_sites(tree: ast.Module, name: str) -> list[tuple[ast.Call, ast.AST]] |
     """Every call of ``name`` in the module with the function (or the module) it is
     made in; None when the name is used otherwise too (passed as a callback, aliased,
     assigned), since then who calls it is not known."""
-    sites: list[tuple[ast.Call, ast.AST]] = []
-    callees: set[int] = set()
+    return Uses(tree).calls(name)
 
-    def visit(node: ast.AST, owner: ast.AST) -> bool:
-        for child in ast.iter_child_nodes(node):
-            inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else owner
-            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id == name:
-                sites.append((child, owner))
-                callees.add(id(child.func))
-            elif isinstance(child, ast.Name) and child.id == name and id(child) not in callees:
-                return False
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child.name == name \
-                    and owner is not tree:
-                return False  # a nested definition of the same name shadows it
-            if not visit(child, inner):
-                return False
-        return True
 
-    return sites if visit(tree, tree) else None
+class Uses:
+    """Where a module uses each name, from one walk of its tree: the plain calls
+    ``name(...)`` with the function (or the module) each is made in, and the names
+    used any other way (read or assigned as a value, or defined again inside a
+    function or class, which shadows the module's)."""
+
+    def __init__(self, tree: ast.Module):
+        self.sites: dict[str, list[tuple[ast.Call, ast.AST]]] = {}
+        self.other: set[str] = set()
+        callees: set[int] = set()
+        stack: list[tuple[ast.AST, ast.AST]] = [(tree, tree)]
+        while stack:
+            node, owner = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.Call) and isinstance(child.func, ast.Name):
+                    self.sites.setdefault(child.func.id, []).append((child, owner))
+                    callees.add(id(child.func))
+                elif isinstance(child, ast.Name) and id(child) not in callees:
+                    self.other.add(child.id)
+                elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and owner is not tree:
+                    self.other.add(child.name)
+                inner = child if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else owner
+                stack.append((child, inner))
+
+    def calls(self, name: str) -> list[tuple[ast.Call, ast.AST]] | None:
+        if name in self.other:
+            return None
+        # in the order the module reads (the walk above is depth-first from the end)
+        return sorted(self.sites.get(name, []), key=lambda site: (site[0].lineno, site[0].col_offset))
 
 
 def _bind(args: ast.arguments, call: ast.Call) -> dict[str, ast.expr | list] | None:
@@ -126,8 +139,10 @@ class CallSite:
     the call binds to each parameter."""
 
     def __init__(self, env: L._Scope, line: int, bound: dict[str, ast.expr | list], wrapper: L._Scope,
-                 conditional: frozenset[str] = frozenset()):
+                 conditional: frozenset[str] = frozenset(), path: str | None = None):
         self.env, self.line, self.bound, self.wrapper = env, line, bound, wrapper
+        #: the caller's file, where it is another module's (launch_importers.py)
+        self.path = path
         #: the caller's names assigned inside a branch or loop: their one assignment
         #: may not be the value the call sees (`if z.shape == x.shape: z = z.reshape(...)`)
         self.conditional = conditional
@@ -188,7 +203,7 @@ class CallSite:
 
     def guard(self, path: str) -> str | None:
         line = self.env.guard_line
-        return f"{path}:{line}" if line is not None and line < self.line else None
+        return f"{self.path or path}:{line}" if line is not None and line < self.line else None
 
     def reader(self, own: L._Reader):
         caller = L._Reader(self.env, self.line)
@@ -200,9 +215,7 @@ class CallSite:
             moved = self.move(node, own.line)
             if moved is None or not self._settled(moved):
                 return direct
-            derived = caller(moved)
-            bounds = [b for b in (direct.guard_bound, derived.guard_bound) if b is not None]
-            return replace(derived, guard_bound=min(bounds)) if bounds else derived
+            return combined(direct, caller(moved))
         return read
 
     def move(self, node: ast.expr, line: int) -> ast.expr | None:
@@ -210,38 +223,80 @@ class CallSite:
         wrapper does not resolve to its parameters (assigned twice, in a loop...)."""
         wrapper = self.wrapper
 
-        def spell(n: ast.AST, depth: int):
+        def spell(n: ast.AST, depth: int, at: int):
+            # `at`: the line whose bindings the names of `n` see (a definition's value
+            # reads the bindings before it: `x = x.contiguous()` reads the parameter)
             if depth > _MAX_DEPTH or isinstance(n, (ast.Lambda, ast.comprehension, ast.NamedExpr)):
                 raise _Unresolved
             if isinstance(n, ast.Name):
+                defined = n.id in wrapper.defs or n.id in wrapper.unpacked
+                before = wrapper.definitions_before(n.id, at) if defined else 0
                 value = self.bound.get(n.id, _ABSENT)
-                if value is not _ABSENT:
+                if value is not _ABSENT and before == 0:
                     if isinstance(value, list):
                         raise _Unresolved  # `*args` used as a tuple
                     return copy.deepcopy(value)
-                if n.id in wrapper.defs or n.id in wrapper.unpacked:
-                    if wrapper.definitions_before(n.id, line) != 1:
+                if defined:
+                    # a parameter the wrapper assigns again (`out = out if out is not
+                    # None else torch.empty(...)`) is what it assigned
+                    if before != 1:
                         raise _Unresolved
-                    found = wrapper.lookup(n.id, line)
+                    found = wrapper.lookup(n.id, at)
                     if found is None:
                         raise _Unresolved
                     if found[0] == "expr":
-                        return spell(copy.deepcopy(found[1]), depth + 1)
+                        value = found[1]
+                        line_of = next(ln for ln, v in wrapper.defs[n.id] if v is value)
+                        return spell(copy.deepcopy(value), depth + 1, line_of)
                     _, source, i, _arity = found
-                    return ast.Subscript(value=spell(copy.deepcopy(source), depth + 1), slice=ast.Constant(i),
-                                         ctx=ast.Load())
+                    line_of = next(ln for ln, v, *_ in wrapper.unpacked[n.id] if v is source)
+                    return ast.Subscript(value=spell(copy.deepcopy(source), depth + 1, line_of),
+                                         slice=ast.Constant(i), ctx=ast.Load())
                 return n  # a global or builtin of the module: the same in the caller
             for field_name, value in ast.iter_fields(n):
                 if isinstance(value, ast.AST):
-                    setattr(n, field_name, spell(value, depth))
+                    setattr(n, field_name, spell(value, depth, at))
                 elif isinstance(value, list):
-                    setattr(n, field_name, [spell(v, depth) if isinstance(v, ast.AST) else v for v in value])
+                    setattr(n, field_name, [spell(v, depth, at) if isinstance(v, ast.AST) else v for v in value])
             return n
 
         try:
-            return spell(copy.deepcopy(node), 0)
+            moved = spell(copy.deepcopy(node), 0, line)
         except (_Unresolved, RecursionError):
             return None
+        if any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Constant) and n.value.value is None
+               for n in ast.walk(moved)):
+            return None  # `None.stride(0)`: the call leaves an optional tensor out, its branch is dead
+        return moved
+
+
+#: what the wrapper's own reading may know of a value that the caller's does not show
+_KNOWN_IN_THE_WRAPPER = ("ndim", "int64", "trailing", "dims", "trailing_bounds", "per_block")
+
+
+def combined(direct: L.HostArg, derived: L.HostArg) -> L.HostArg:
+    """A launch argument read at a call: what the caller passes (``derived``), and
+    what the wrapper's own scope says of it (``direct``), which holds for every call:
+    its asserts and allocations (`assert x.shape == (M, E)` before passing
+    `x.stride(0)`), its size guards. Where the caller's reading says nothing the
+    wrapper's stands; where both read the same stride or shape, what only the
+    wrapper shows (its rank, its dimensions' names and bounds, its element type)
+    is kept."""
+    bounds = [b for b in (direct.guard_bound, derived.guard_bound) if b is not None]
+    guard = min(bounds) if bounds else None
+    if derived.form == "expr" and direct.form in ("stride", "shape", "numel", "literal"):
+        return replace(direct, guard_bound=guard)
+    if direct.form == "literal" or (direct.form == "stride" and direct.trailing is not None) \
+            or (direct.form == "tensor" and direct.dims is not None):
+        # the wrapper shows the value's shape itself (its own allocation, an assert):
+        # that holds for every call, and the caller adds only the element type
+        int64 = direct.int64 if direct.int64 is not None else derived.int64
+        return replace(direct, guard_bound=guard, int64=int64)
+    if derived.form == direct.form and derived.dim == direct.dim:
+        kept = {f: getattr(direct, f) for f in _KNOWN_IN_THE_WRAPPER
+                if getattr(derived, f) is None and getattr(direct, f) is not None}
+        derived = replace(derived, **kept, per_head=derived.per_head or direct.per_head)
+    return replace(derived, guard_bound=guard)
 
 
 def _assigned_in_branches(function: ast.AST) -> frozenset[str]:

@@ -159,7 +159,11 @@ def _row_estimate(arg: HostArg, table: dict[str, int]) -> int | None:
             return 1 if arg.dim == 0 else None
         if narrow is not None:
             return table[narrow]
-    return _estimate(arg.trailing, table, arg.trailing_bounds, arg.per_head or _per_head(arg.dims))
+    estimate = _estimate(arg.trailing, table, arg.trailing_bounds, arg.per_head or _per_head(arg.dims))
+    # each of the dimensions after it at its own maximum (heads x a 1M-token sequence x
+    # a 1,024-wide head) overstates a stride: no stride is past a whole slab (one expert,
+    # batch entry or layer), and a message must not say "wraps from 1 sequence"
+    return None if estimate is None else min(estimate, table[sizes.SLAB_STRIDE[0]])
 
 
 def _blocks_estimate(per_block: tuple[str, int | None], table: dict[str, int]) -> int | None:

@@ -1020,7 +1020,17 @@ class _Source:
     them (``ast.get_source_segment`` splits the whole file on every call)."""
 
     def __init__(self, text: str):
-        self.lines = text.splitlines(keepends=True)
+        # lines as Python counts them: str.splitlines also breaks at a form feed, which
+        # would shift every node's line after it
+        self.lines: list[str] = []
+        pending = ""
+        for piece in text.splitlines(keepends=True):
+            pending += piece
+            if pending.endswith(("\n", "\r")):
+                self.lines.append(pending)
+                pending = ""
+        if pending:
+            self.lines.append(pending)
 
     def segment(self, node: ast.expr) -> str | None:
         try:
