@@ -247,3 +247,18 @@ def test_each_file_gets_its_nearest_configuration(tmp_path):
     assert resolver.for_path(tmp_path / "plain" / "deep" / "k.py").ignore == ()
     assert resolver.for_path(tmp_path / "plain" / "link.py") is configured
     assert Resolver({}).for_path(tmp_path / "a" / "b" / "c" / "m.py").ignore == ("TL002",), "asked first, deep"
+
+
+def test_version_is_answered_without_the_command_line_machinery():
+    """`tritonlint --version` prints what argparse prints for it, without importing
+    the CLI (its import was most of the command's time)."""
+    from tritonlint import __version__
+
+    probe = ("import sys; from tritonlint.entry import main; main(['--version']); "
+             "print('tritonlint.cli' in sys.modules, 'argparse' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert r.stdout == f"tritonlint {__version__}\nFalse False\n"
+    full = subprocess.run([sys.executable, "-c", "from tritonlint.cli import main; main(['--version'])"],
+                          capture_output=True, text=True)
+    assert full.stdout == f"tritonlint {__version__}\n", "the parser's own --version says the same"
+    assert run("--version").stdout == f"tritonlint {__version__}\n"
