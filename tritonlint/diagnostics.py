@@ -11,16 +11,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-_LINE_BREAK = re.compile(r"\r\n?|\n")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 
 
-def source_lines(text: str) -> list[str]:
+def source_lines(text: str, keepends: bool = False) -> list[str]:
     """A file's lines as Python (and a finding's line number) counts them: broken at
     ``\n``, ``\r\n`` and ``\r`` only. ``str.splitlines`` also breaks at form feeds,
     vertical tabs and other separators, which would shift every later line of a
-    code frame."""
-    lines = _LINE_BREAK.split(text)
-    return lines[:-1] if lines and lines[-1] == "" else lines
+    code frame or of a host expression's text."""
+    lines = _LINE.findall(text)
+    return lines if keepends else [line.rstrip("\r\n") for line in lines]
 
 
 class Applicability(str, enum.Enum):

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from . import host_guards
+from .diagnostics import source_lines
 
 #: ``@triton.jit`` (possibly under other decorators) followed by ``def name``
 _JIT_DEF = re.compile(r"@(?:triton\.)?jit\b[^\n]*\n(?:[ \t]*@[^\n]*\n|[ \t]*[^\n@]*\)\s*\n)*?[ \t]*def\s+(\w+)")
@@ -1020,17 +1021,7 @@ class _Source:
     them (``ast.get_source_segment`` splits the whole file on every call)."""
 
     def __init__(self, text: str):
-        # lines as Python counts them: str.splitlines also breaks at a form feed, which
-        # would shift every node's line after it
-        self.lines: list[str] = []
-        pending = ""
-        for piece in text.splitlines(keepends=True):
-            pending += piece
-            if pending.endswith(("\n", "\r")):
-                self.lines.append(pending)
-                pending = ""
-        if pending:
-            self.lines.append(pending)
+        self.lines = source_lines(text, keepends=True)  # as Python counts them: a form feed is no break
 
     def segment(self, node: ast.expr) -> str | None:
         try:
